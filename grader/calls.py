@@ -1,0 +1,111 @@
+"""The boundary every call of an exercise function crosses, wherever the function runs.
+
+A *student function* is a callable that the engine treats like any other: it takes the check's
+arguments and returns a value, or raises :class:`StudentFault` saying why it could not.  The
+sandbox provides one that runs in the child process; :class:`LocalFunction` runs trusted code
+(oracle mistakes, the project's tests) in this process through the same codec and the same
+in-place rule, so both paths are judged identically.
+"""
+
+from __future__ import annotations
+
+import copy
+import traceback
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from grader import codec
+from grader.compare import Opaque
+from grader.testfns import Fn, build
+
+
+class StudentFault(Exception):
+    """The call produced no gradable value; ``status`` is a check/function status word."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def encode_args(value: Any) -> Any:
+    """``value`` in the wire encoding, with :class:`Fn` descriptions kept as descriptions."""
+    return codec.encode(value, describe_fn=_describe_fn)
+
+
+def _describe_fn(value: Any):
+    if isinstance(value, Fn):
+        return {"__fn__": value.name, "params": encode_args(value.params)}
+    return None
+
+
+def decode_value(data: Any) -> Any:
+    """A decoded reply: plain data, :class:`Fn` for descriptions, :class:`Opaque` for the rest."""
+    return codec.decode(data, make_fn=lambda name, params: Fn(name, **params), make_opaque=Opaque)
+
+
+def materialize(value: Any) -> Any:
+    """A deep copy of ``value`` with every :class:`Fn` replaced by the function it describes."""
+    if isinstance(value, Fn):
+        return build(value.name, copy.deepcopy(value.params))
+    if isinstance(value, dict):
+        return {k: materialize(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(materialize(v) for v in value)
+    return copy.deepcopy(value)
+
+
+def same_data(a: Any, b: Any) -> bool:
+    """Structural equality of plain data; arrays equal elementwise (NaN equal to NaN)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(same_data, a, b))
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    return type(a) is type(b) and a == b
+
+
+def bind_names(param_names: Iterable[str], args: tuple, kwargs: dict) -> dict[str, Any]:
+    """Argument values by parameter name, as the call passed them."""
+    named = dict(zip(param_names, args))
+    named.update(kwargs)
+    return named
+
+
+def check_unmodified(before: dict[str, Any], after: dict[str, Any], mutable: Iterable[str]) -> None:
+    """Raise ``StudentFault('failed')`` naming the first input the call changed in place."""
+    for name, value in before.items():
+        if name in mutable or isinstance(value, Fn):
+            continue
+        if not same_data(value, after.get(name)):
+            raise StudentFault("failed", f"modified its input `{name}` in place; work on a copy "
+                                         f"(e.g. `{name} = {name}.copy()`) or build a new array")
+
+
+class LocalFunction:
+    """Trusted code called in this process exactly as the sandbox would call student code."""
+
+    def __init__(self, impl: Callable[..., Any], param_names: tuple[str, ...], mutable: tuple[str, ...] = ()):
+        self.impl = impl
+        self.param_names = param_names
+        self.mutable = mutable
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        sent = decode_value(encode_args((args, kwargs)))
+        before = bind_names(self.param_names, *sent)
+        call_args, call_kwargs = materialize(sent[0]), materialize(sent[1])
+        try:
+            value = self.impl(*call_args, **call_kwargs)
+        except NotImplementedError as exc:
+            raise StudentFault("not_implemented", str(exc) or "NotImplementedError") from None
+        except Exception as exc:  # the implementation's own bug, reported like a student's
+            raise StudentFault("error", f"raised {type(exc).__name__}: {exc}\n"
+                               + "".join(traceback.format_exception(exc)[-3:])) from None
+        after = bind_names(self.param_names, call_args, call_kwargs)
+        check_unmodified(before, decode_value(encode_args(after)), self.mutable)
+        return decode_value(encode_args(value))

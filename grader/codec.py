@@ -1,0 +1,142 @@
+"""The safe encoding that carries values between the grader and the sandboxed child.
+
+Only plain data crosses: None, bools, ints, floats (NaN and inf included), strings, lists,
+tuples, dicts with string keys, NumPy arrays and scalars of numeric or boolean dtype, and
+descriptions of test functions.  Anything else is encoded as an opaque description of its
+type, so an object that lies in ``__eq__``, ``__float__`` or ``__array__`` is never
+reconstructed.  Decoding validates every field and never executes anything.
+
+This file is loaded by the child by path, so it depends on NumPy and the standard library only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+MAX_DEPTH = 32
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+_DTYPES = {np.dtype(t).str: np.dtype(t) for t in (
+    np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+    np.uint64, np.float16, np.float32, np.float64)}
+_SCALARS = tuple(d.type for d in _DTYPES.values())
+
+
+class CodecError(ValueError):
+    """A message that is not well-formed plain data."""
+
+
+def _describe(value: Any) -> str:
+    kind = type(value)
+    name = f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', '?')}"
+    if isinstance(value, np.ndarray):
+        return f"an instance of {name[:200]} (an ndarray subclass)"
+    return f"an object of type {name[:200]}"
+
+
+def encode(value: Any, describe_fn: Optional[Callable[[Any], Optional[dict]]] = None, _depth: int = 0) -> Any:
+    """``value`` as JSON-ready data.  ``describe_fn`` may turn special objects into a tag."""
+    if _depth > MAX_DEPTH:
+        return {"__opaque__": f"a structure nested deeper than {MAX_DEPTH} levels"}
+    kind = type(value)
+    if value is None or kind in (bool, str):
+        return value
+    if kind is int:
+        return value if abs(value) < 2**63 else {"__opaque__": "an int too large to carry"}
+    if kind is float:
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if kind is np.ndarray and value.dtype in _DTYPES.values():
+        data = np.ascontiguousarray(value)
+        return {"__nd__": data.dtype.str, "shape": list(data.shape),
+                "data": base64.b64encode(data.tobytes()).decode("ascii")}
+    if kind in _SCALARS:
+        return encode(np.asarray(value), describe_fn, _depth)
+    if kind is list:
+        return [encode(v, describe_fn, _depth + 1) for v in value]
+    if kind is tuple:
+        return {"__tuple__": [encode(v, describe_fn, _depth + 1) for v in value]}
+    if kind is dict:
+        if not all(type(k) is str for k in value):
+            return {"__opaque__": "a dict with keys that are not strings"}
+        return {"__dict__": [[k, encode(v, describe_fn, _depth + 1)] for k, v in value.items()]}
+    if describe_fn is not None:
+        tagged = describe_fn(value)
+        if tagged is not None:
+            return tagged
+    return {"__opaque__": _describe(value)}
+
+
+def decode(data: Any, make_fn: Optional[Callable[[str, dict], Any]] = None,
+           make_opaque: Callable[[str], Any] = str, _depth: int = 0) -> Any:
+    """The value that ``encode`` described, validated field by field."""
+    if _depth > MAX_DEPTH + 2:
+        raise CodecError("nested too deeply")
+    kind = type(data)
+    if data is None or kind in (bool, int, str):
+        return data
+    if kind is float:
+        return data
+    if kind is list:
+        return [decode(v, make_fn, make_opaque, _depth + 1) for v in data]
+    if kind is not dict or len(data) == 0:
+        raise CodecError(f"unexpected {kind.__name__}")
+    if "__nd__" in data:
+        return _decode_array(data)
+    if set(data) == {"__float__"}:
+        text = data["__float__"]
+        if text not in ("nan", "inf", "-inf"):
+            raise CodecError("bad float")
+        return float(text)
+    if set(data) == {"__tuple__"} and type(data["__tuple__"]) is list:
+        return tuple(decode(v, make_fn, make_opaque, _depth + 1) for v in data["__tuple__"])
+    if set(data) == {"__dict__"} and type(data["__dict__"]) is list:
+        out = {}
+        for pair in data["__dict__"]:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                raise CodecError("bad dict entry")
+            out[pair[0]] = decode(pair[1], make_fn, make_opaque, _depth + 1)
+        return out
+    if set(data) == {"__fn__", "params"} and make_fn is not None and type(data["__fn__"]) is str:
+        params = decode(data["params"], make_fn, make_opaque, _depth + 1)
+        if type(params) is not dict:
+            raise CodecError("bad function parameters")
+        return make_fn(data["__fn__"], params)
+    if set(data) == {"__opaque__"} and type(data["__opaque__"]) is str:
+        return make_opaque(data["__opaque__"][:300])
+    raise CodecError("unknown tag")
+
+
+def _decode_array(data: dict) -> np.ndarray:
+    if set(data) != {"__nd__", "shape", "data"} or data["__nd__"] not in _DTYPES:
+        raise CodecError("bad array header")
+    shape = data["shape"]
+    if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape) or len(shape) > 32:
+        raise CodecError("bad array shape")
+    if type(data["data"]) is not str:
+        raise CodecError("bad array data")
+    dtype = _DTYPES[data["__nd__"]]
+    raw = base64.b64decode(data["data"].encode("ascii"), validate=True)
+    if len(raw) != math.prod(shape) * dtype.itemsize:
+        raise CodecError("array data does not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def loads(raw: bytes) -> Any:
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise CodecError("message too large")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject)
+    except (ValueError, RecursionError) as exc:
+        raise CodecError(f"malformed message: {str(exc)[:100]}") from None
+
+
+def _reject(name: str) -> Any:
+    raise ValueError(f"bare {name} in message")

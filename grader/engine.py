@@ -1,0 +1,186 @@
+"""Running a function's checks: hypothesis draws, the student answers, the oracle judges.
+
+Everything here runs in the trusted grader process.  For each check, ``hypothesis.find``
+searches (derandomized from ``--seed`` and the check id, no example database) for an input on
+which the student's output is wrong, shrinks it to a minimal one, and the failure is matched
+against the function's catalogue of mistakes to name what went wrong.
+"""
+
+from __future__ import annotations
+
+import inspect
+import zlib
+from dataclasses import dataclass
+from random import Random
+from typing import Any, Callable, Optional
+
+import numpy as np
+from hypothesis import HealthCheck, Verbosity, find, settings
+from hypothesis.errors import NoSuchExample
+
+from grader.calls import LocalFunction, StudentFault, materialize
+from grader.compare import compare
+from grader.results import (ERROR, FAILED, NOT_IMPLEMENTED, PASSED, SKIPPED, TIMEOUT, CheckResult,
+                            Diagnosis, FunctionResult)
+from grader.spec import Check, FunctionSpec
+from grader.testfns import Fn
+
+DEFAULT_MAX_EXAMPLES = 25
+
+#: A factory for the student's side of one check: ``(check, param_names) -> callable``.
+StudentFactory = Callable[[Check, tuple[str, ...]], Callable[..., Any]]
+
+
+@dataclass(frozen=True)
+class Options:
+    seed: int = 0
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+
+
+class _Abort(BaseException):
+    """Stops hypothesis at once: retrying a timeout or a stub teaches nothing and costs time."""
+
+    def __init__(self, fault: StudentFault):
+        self.fault = fault
+
+
+#: Faults after which a check stops searching (no shrinking, no retries).
+_FATAL = {"timeout", "not_implemented", "missing", "violation", "crashed"}
+
+
+def param_names(check: Check) -> tuple[str, ...]:
+    return tuple(inspect.signature(check.oracle).parameters)
+
+
+def grade_function(spec: FunctionSpec, student_for: StudentFactory, options: Options = Options()) -> FunctionResult:
+    """Run every check of ``spec`` against the student's function and aggregate a status."""
+    results: list[CheckResult] = []
+    stop: Optional[str] = None
+    for check in spec.checks:
+        if stop:
+            results.append(CheckResult(check.id, SKIPPED, 0.0, check.points, f"not run: {stop}"))
+            continue
+        result, fault = run_check(check, spec, student_for(check, param_names(check)), options)
+        results.append(result)
+        if fault is not None and fault.status in ("timeout", "crashed"):
+            stop = "an earlier check " + ("timed out" if fault.status == "timeout" else "crashed the process")
+    return FunctionResult(spec.name, _function_status(results), results)
+
+
+def _function_status(checks: list[CheckResult]) -> str:
+    statuses = {c.status for c in checks}
+    if statuses <= {PASSED}:
+        return PASSED
+    if all(c.message.startswith("not implemented") for c in checks if c.status != SKIPPED):
+        return NOT_IMPLEMENTED
+    for status in (TIMEOUT, ERROR, FAILED):
+        if status in statuses:
+            return status
+    return FAILED
+
+
+def run_check(check: Check, spec: FunctionSpec, student: Callable[..., Any], options: Options
+              ) -> tuple[CheckResult, Optional[StudentFault]]:
+    """One check: search for a failing input, shrink it, explain it."""
+    last: dict[str, Any] = {}
+
+    def fails(args: dict) -> bool:
+        outcome = _outcome(check, student, args)
+        if isinstance(outcome, StudentFault) and outcome.status in _FATAL:
+            last.update(args=args, outcome=outcome)
+            raise _Abort(outcome)
+        problem = _problem(check, outcome, args)
+        if problem is None:
+            return False
+        last.update(args=args, outcome=outcome, problem=problem)
+        return True
+
+    rules = settings(max_examples=options.max_examples, database=None, deadline=None,
+                     verbosity=Verbosity.quiet, suppress_health_check=list(HealthCheck))
+    random = Random(zlib.crc32(f"{options.seed}:{check.id}".encode()))
+    try:
+        find(check.inputs, fails, settings=rules, random=random)
+    except NoSuchExample:
+        return CheckResult(check.id, PASSED, check.points, check.points), None
+    except _Abort:
+        pass
+    args, outcome = last["args"], last["outcome"]
+    example = plain(args)
+    if isinstance(outcome, StudentFault):
+        result = _fault_result(check, outcome, example)
+        if outcome.status == "failed":
+            result.diagnosis = diagnose(check, spec, outcome, args)
+        return result, outcome
+    diagnosis = diagnose(check, spec, outcome, args)
+    return CheckResult(check.id, FAILED, 0.0, check.points, last["problem"], example, diagnosis), None
+
+
+def _outcome(check: Check, student: Callable[..., Any], args: dict) -> Any:
+    try:
+        return check.run(student, fresh_copy(args))
+    except StudentFault as fault:
+        return fault
+
+
+def fresh_copy(value: Any) -> Any:
+    """A copy of drawn arguments; :class:`Fn` descriptions stay descriptions (the student's side)."""
+    if isinstance(value, Fn):
+        return value
+    if isinstance(value, dict):
+        return {k: fresh_copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(fresh_copy(v) for v in value)
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _problem(check: Check, outcome: Any, args: dict) -> Optional[str]:
+    if isinstance(outcome, StudentFault):
+        return outcome.message
+    want = check.run(check.oracle, materialize(args))
+    return check.judge(outcome, want, args)
+
+
+def _fault_result(check: Check, fault: StudentFault, example: Any) -> CheckResult:
+    if fault.status == "not_implemented":
+        return CheckResult(check.id, ERROR, 0.0, check.points,
+                           f"not implemented yet (still raises NotImplementedError: {fault.message})")
+    status = {"timeout": TIMEOUT, "failed": FAILED}.get(fault.status, ERROR)
+    return CheckResult(check.id, status, 0.0, check.points, fault.message, example)
+
+
+def diagnose(check: Check, spec: FunctionSpec, got: Any, args: dict) -> Optional[Diagnosis]:
+    """The first catalogued mistake that behaves like the student's code on ``args``.
+
+    ``got`` is the student's output, or the fault (an input modified in place) their call raised.
+    """
+    for mistake in spec.mistakes:
+        imitation = LocalFunction(mistake.impl, param_names(check), check.mutable)
+        try:
+            theirs = check.run(imitation, fresh_copy(args))
+        except StudentFault as fault:
+            if isinstance(got, StudentFault) and (fault.status, fault.message) == (got.status, got.message):
+                return Diagnosis(mistake.id, mistake.message)
+            continue
+        if not isinstance(got, StudentFault) and compare(got, theirs, check.tol, check.outputs) is None:
+            return Diagnosis(mistake.id, mistake.message)
+    return None
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready data for the report (arrays as nested lists)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Fn):
+        return repr(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def grade_locally(spec: FunctionSpec, impl: Callable[..., Any], options: Options = Options()) -> FunctionResult:
+    """Grade trusted code in this process (the project's tests; never student code)."""
+    return grade_function(spec, lambda check, names: LocalFunction(impl, names, check.mutable), options)
