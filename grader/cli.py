@@ -1,0 +1,131 @@
+"""The ``grade`` command (INTERFACE.md): parse, grade, render, set the exit status.
+
+Exit status: 0 when grading completed (whatever the score), 1 when ``--fail-under`` is not met,
+2 for a usage error, reported as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+FORMATS = ("text", "json")
+
+
+class GradeGroup(click.Group):
+    """``grade`` with no command means ``grade run``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=GradeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gradelab")
+def cli() -> None:
+    """Grade deep-learning exercises with property-based checks against trusted oracles."""
+
+
+@cli.command()
+@click.argument("exercises", nargs=-1)
+@click.option("--submission", default="exercises", show_default=True,
+              help="A directory like exercises/, one .py module, a .ipynb notebook or a .zip.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write the report here instead of stdout.")
+@click.option("--tier", type=click.Choice(["core", "torch", "all"]), default="core", show_default=True,
+              help="What runs when no exercise is named.")
+@click.option("--max-examples", type=click.IntRange(min=1), default=None,
+              help="Generated inputs per check (default 25).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              help="Seconds one call of a student function may take.")
+@click.option("--fail-under", type=float, default=None, help="Exit with status 1 when the score is below this.")
+def run(exercises: tuple[str, ...], submission: str, fmt: str, output: Optional[str], tier: str,
+        max_examples: Optional[int], seed: int, timeout: float, fail_under: Optional[float]) -> None:
+    """Grade a submission (all core exercises, or the EXERCISES named: `optimizers`, `optimizers.adam`)."""
+    from grader.catalog import UnknownExercise
+    from grader.engine import DEFAULT_MAX_EXAMPLES, Options
+    from grader.grading import grade
+    from grader.render import RENDERERS
+    from grader.submission import SubmissionError
+
+    options = Options(seed=seed, max_examples=max_examples or DEFAULT_MAX_EXAMPLES)
+    try:
+        with _progress(enabled=output is not None or fmt == "text") as progress:
+            result = grade(submission, exercises, tier, options, timeout, progress)
+    except (SubmissionError, UnknownExercise) as exc:
+        raise click.UsageError(str(exc).strip("'\"")) from None
+    color = output is None and sys.stdout.isatty()
+    report = RENDERERS[fmt](result, color=color)
+    if output:
+        Path(output).write_text(report, encoding="utf-8")
+    else:
+        click.echo(report, nl=False)
+    if fail_under is not None and result.score < fail_under:
+        click.echo(f"grade: score {result.score:g} is below --fail-under {fail_under:g}", err=True)
+        sys.exit(1)
+
+
+@cli.command(name="list")
+def list_() -> None:
+    """Show the catalog: exercises, functions, checks, points and tier."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from grader import catalog
+
+    table = Table(show_edge=False)
+    for column in ("exercise", "function", "checks", "points", "tier"):
+        table.add_column(column, justify="right" if column in ("checks", "points") else "left")
+    for exercise in catalog.exercises():
+        for function in exercise.functions.values():
+            table.add_row(exercise.name, function.name, str(len(function.checks)),
+                          f"{function.max_score:g}", exercise.tier)
+    Console(highlight=False).print(table)
+
+
+class _progress:
+    """A transient progress line on stderr while grading, when stderr is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.bar = Progress(console=Console(stderr=True), transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("grading", total=None)
+        return self
+
+    def __call__(self, exercise: str, function: str, index: int, total: int) -> None:
+        self.bar.update(self.task, total=total, completed=index, description=f"{exercise}.{function}")
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def main() -> None:
+    """Console entry point: usage errors are one line on stderr with exit status 2."""
+    try:
+        cli.main(standalone_mode=False, prog_name="grade")
+    except click.exceptions.Abort:
+        click.echo("grade: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"grade: error: {' '.join(exc.format_message().split())}", err=True)
+        sys.exit(2 if exc.exit_code == 1 or isinstance(exc, click.UsageError) else exc.exit_code)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""The student's view: a table per exercise, then each problem with its smallest failing input."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from grader.results import GradeResult
+
+STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "red", "violation": "bold red",
+         "missing": "yellow", "not_implemented": "yellow", "skipped": "dim"}
+MARK = {"passed": "✓", "not_implemented": "…", "missing": "?"}
+
+
+def render_text(result: GradeResult, color: bool = False, width: int = 100) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
+                      highlight=False, emoji=False)
+    for exercise in result.exercises:
+        table = Table(title=f"{exercise.name}  {_points(exercise.score, exercise.max_score)}",
+                      title_justify="left", expand=True, show_edge=False)
+        table.add_column("function", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("points", justify="right", no_wrap=True)
+        table.add_column("note", ratio=1, overflow="fold")
+        for function in exercise.functions:
+            problem = function.first_problem
+            note = "" if problem is None else problem.message.splitlines()[0] if problem.message else ""
+            table.add_row(function.name, Text(f"{MARK.get(function.status, '✗')} {function.status}",
+                                              style=STYLE.get(function.status, "")),
+                          _points(function.score, function.max_score), note)
+        console.print(table)
+        console.print()
+    _problems(console, result)
+    _todo(console, result)
+    console.print(Text(f"Score: {_points(result.score, result.max_score)}  "
+                       f"(seed {result.seed}, {result.duration_s:.1f} s, {result.environment.get('device', 'cpu')})",
+                       style="bold"))
+    return buffer.getvalue()
+
+
+def _problems(console: Console, result: GradeResult) -> None:
+    failing = [(e, f) for e, f in result.functions() if f.status in ("failed", "error", "timeout", "violation")]
+    if not failing:
+        return
+    console.print(Text("Problems", style="bold underline"))
+    for exercise, function in failing:
+        check = function.first_problem
+        console.print(Text(f"{exercise.name}.{function.name}", style="bold") + Text(f"  {check.id} ({check.status})"))
+        for line in check.message.splitlines():
+            console.print(Text(f"    {line}"))
+        if check.counterexample is not None:
+            console.print(Text("    smallest failing input:", style="dim"))
+            for name, value in _entries(check.counterexample):
+                console.print(Text(f"      {name} = {value}"))
+        if check.diagnosis is not None:
+            console.print(Text(f"    likely mistake ({check.diagnosis.id}): ", style="bold magenta")
+                          + Text(check.diagnosis.message))
+        console.print()
+
+
+def _todo(console: Console, result: GradeResult) -> None:
+    waiting = [(e, f) for e, f in result.functions() if f.status in ("not_implemented", "missing")]
+    if not waiting:
+        return
+    console.print(Text("To do", style="bold underline"))
+    for exercise, function in waiting:
+        hint = function.checks[0].message if function.checks else ""
+        if function.status == "not_implemented":
+            hint = hint.split("NotImplementedError: ", 1)[-1].rstrip(")")
+        console.print(Text(f"  {exercise.name}.{function.name}: {hint}"))
+    console.print()
+
+
+def _entries(example):
+    items = example.items() if isinstance(example, dict) else [("input", example)]
+    for name, value in items:
+        yield name, _short(value)
+
+
+def _short(value) -> str:
+    if isinstance(value, list):
+        try:
+            array = np.asarray(value, dtype=float)
+            return np.array2string(array, precision=4, separator=", ", threshold=24, max_line_width=80).replace("\n", "\n        ")
+        except (ValueError, TypeError):
+            return "[" + ", ".join(_short(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return repr(value)
+
+
+def _points(score: float, max_score: float) -> str:
+    return f"{score:g}/{max_score:g}"

@@ -1,0 +1,174 @@
+"""The sandboxed child: imports a submission's modules and calls its functions on request.
+
+Started by :mod:`grader.sandbox` as ``python -s -B -P worker.py CONFIG_JSON``, with a scrubbed
+environment and a scratch working directory.  It reads length-prefixed requests on one pipe and
+writes replies on another, in the safe encoding of ``codec.py``; the student's prints go to
+stdout/stderr, which the parent captures separately.  This file imports only the standard
+library and NumPy (plus ``codec.py`` and ``testfns.py``, loaded by path), so nothing of the
+grader is importable from here under its own name.
+"""
+
+import importlib.util
+import json
+import os
+import random
+import resource
+import struct
+import sys
+import threading
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load_private(name):
+    spec = importlib.util.spec_from_file_location(f"_gradelab_{name}", os.path.join(HERE, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class ForbiddenImport(ImportError):
+    pass
+
+
+class Guard:
+    """An audit hook (which cannot be removed) that blocks and records forbidden imports."""
+
+    def __init__(self, forbidden, forbidden_paths, allowed_paths):
+        self.forbidden = set(forbidden)
+        self.forbidden_paths = dict(forbidden_paths)  # package name -> its directory
+        self.allowed_paths = tuple(allowed_paths)
+        self.violations = []
+
+    def __call__(self, event, args):
+        if event == "import":
+            top = str(args[0]).partition(".")[0]
+            if top in self.forbidden:
+                self._violate(f"imports {top}")
+        elif event == "open" and isinstance(args[0], str):
+            path = os.path.abspath(args[0])
+            if path.startswith(self.allowed_paths):
+                return
+            for name, folder in self.forbidden_paths.items():
+                if path.startswith(folder):
+                    self._violate(f"imports {name}")
+
+    def _violate(self, what):
+        if what not in self.violations:
+            self.violations.append(what)
+        raise ForbiddenImport(f"gradelab: a submission may not do this: {what}")
+
+
+class Channel:
+    def __init__(self, read_fd, write_fd):
+        self.reader = os.fdopen(read_fd, "rb", buffering=0)
+        self.write_fd = write_fd
+
+    def receive(self):
+        header = self._read_exactly(8)
+        if header is None:
+            return None
+        return json.loads(self._read_exactly(struct.unpack(">Q", header)[0]))
+
+    def _read_exactly(self, size):
+        chunks, left = [], size
+        while left:
+            chunk = self.reader.read(left)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def send(self, message):
+        payload = json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
+        data = struct.pack(">Q", len(payload)) + payload
+        while data:
+            data = data[os.write(self.write_fd, data):]
+
+
+def main():
+    config = json.loads(sys.argv[1])
+    memory = config["memory_bytes"]
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (config["file_bytes"], config["file_bytes"]))
+    channel = Channel(config["request_fd"], config["reply_fd"])
+    codec, testfns = _load_private("codec"), _load_private("testfns")
+    import numpy as np  # warm before the first request
+
+    guard = Guard(config["forbidden"], config["forbidden_paths"], config["allowed_paths"])
+    sys.addaudithook(guard)
+    modules = {}
+    sys.setrecursionlimit(3000)
+    while True:
+        request = channel.receive()
+        if request is None:
+            return
+        try:
+            reply = handle(request, modules, guard, codec, testfns, np)
+        except MemoryError:
+            reply = {"status": "error", "message": "memory limit exceeded while encoding the result"}
+        channel.send(reply)
+
+
+def handle(request, modules, guard, codec, testfns, np):
+    if request["op"] == "load":
+        return load(request, modules, guard)
+    module = modules[request["module"]]
+    function = getattr(module, request["function"], None)
+    if not callable(function):
+        return {"status": "missing", "message": f"{request['function']} is not defined"}
+    try:
+        args, kwargs = codec.decode(request["args"], make_fn=testfns.build)
+    except Exception as exc:
+        return {"status": "error", "message": f"the grader could not decode its own input: {exc}"}
+    np.random.seed(request["global_seed"])
+    random.seed(request["global_seed"])
+    before = len(guard.violations)
+    try:
+        value = function(*args, **kwargs)
+    except NotImplementedError as exc:
+        return {"status": "not_implemented", "message": str(exc)[:500]}
+    except MemoryError:
+        return {"status": "error", "message": "memory limit exceeded (MemoryError): the call asked for more memory than the grader allows"}
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt and friends included
+        if len(guard.violations) > before:
+            return {"status": "violation", "message": "; ".join(guard.violations)}
+        return {"status": "error", "message": _describe_exception(exc)}
+    if len(guard.violations) > before:
+        return {"status": "violation", "message": "; ".join(guard.violations)}
+    return {"status": "ok", "value": codec.encode(value), "after": codec.encode((args, kwargs)),
+            "threads": threading.active_count()}
+
+
+def load(request, modules, guard):
+    name, path = request["module"], request["path"]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException as exc:
+        sys.modules.pop(name, None)
+        if guard.violations:
+            return {"status": "violation", "message": "; ".join(guard.violations)}
+        if isinstance(exc, SystemExit):
+            return {"status": "error", "message": f"the module called sys.exit({exc.code!r}) while being imported"}
+        return {"status": "error", "message": "importing the module failed: " + _describe_exception(exc)}
+    if guard.violations:
+        return {"status": "violation", "message": "; ".join(guard.violations)}
+    modules[name] = module
+    functions = sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_"))
+    return {"status": "ok", "functions": functions, "threads": threading.active_count()}
+
+
+def _describe_exception(exc):
+    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    tail = "".join(lines[-4:])
+    return f"raised {type(exc).__name__}: {str(exc)[:300]}\n{tail[-1500:]}"
+
+
+if __name__ == "__main__":
+    main()
