@@ -20,8 +20,8 @@ from hypothesis.errors import NoSuchExample
 
 from grader.calls import LocalFunction, StudentFault, materialize
 from grader.compare import compare
-from grader.results import (ERROR, FAILED, NOT_IMPLEMENTED, PASSED, SKIPPED, TIMEOUT, CheckResult,
-                            Diagnosis, FunctionResult)
+from grader.results import (ERROR, FAILED, NOT_IMPLEMENTED, PASSED, SKIPPED, TIMEOUT, VIOLATION,
+                            CheckResult, Diagnosis, FunctionResult)
 from grader.spec import Check, FunctionSpec
 from grader.testfns import Fn
 
@@ -55,24 +55,30 @@ def param_names(check: Check) -> tuple[str, ...]:
 def grade_function(spec: FunctionSpec, student_for: StudentFactory, options: Options = Options()) -> FunctionResult:
     """Run every check of ``spec`` against the student's function and aggregate a status."""
     results: list[CheckResult] = []
-    stop: Optional[str] = None
+    faults: list[str] = []
     for check in spec.checks:
-        if stop:
-            results.append(CheckResult(check.id, SKIPPED, 0.0, check.points, f"not run: {stop}"))
+        if faults and faults[-1] in ("timeout", "crashed", "violation"):
+            results.append(CheckResult(check.id, SKIPPED, 0.0, check.points, f"not run: {_STOPPED[faults[-1]]}"))
             continue
         result, fault = run_check(check, spec, student_for(check, param_names(check)), options)
         results.append(result)
-        if fault is not None and fault.status in ("timeout", "crashed"):
-            stop = "an earlier check " + ("timed out" if fault.status == "timeout" else "crashed the process")
-    return FunctionResult(spec.name, _function_status(results), results)
+        faults.append(fault.status if fault else result.status)
+    return FunctionResult(spec.name, _function_status(results, faults), results)
 
 
-def _function_status(checks: list[CheckResult]) -> str:
-    statuses = {c.status for c in checks}
-    if statuses <= {PASSED}:
+_STOPPED = {"timeout": "an earlier check timed out", "crashed": "an earlier check crashed the process",
+            "violation": "an earlier check broke an integrity rule"}
+
+
+def _function_status(checks: list[CheckResult], faults: list[str]) -> str:
+    """Passed, not implemented, or the most serious problem among the checks."""
+    if all(c.status == PASSED for c in checks):
         return PASSED
-    if all(c.message.startswith("not implemented") for c in checks if c.status != SKIPPED):
+    if all(f == "not_implemented" for f in faults):
         return NOT_IMPLEMENTED
+    if "violation" in faults:
+        return VIOLATION
+    statuses = {c.status for c in checks}
     for status in (TIMEOUT, ERROR, FAILED):
         if status in statuses:
             return status

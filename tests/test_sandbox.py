@@ -1,0 +1,172 @@
+"""Student code runs in the child: hangs, crashes, exits, tampering and imports are contained."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from grader.engine import Options
+from grader.grading import grade
+
+SGD = """
+import numpy as np
+
+def sgd(w, dw, state, lr=0.01):
+    return w - lr * dw, state
+"""
+
+
+def grade_source(tmp_path, source, exercise="optimizers.sgd", timeout=2.0, module="optimizers"):
+    (tmp_path / f"{module}.py").write_text(textwrap.dedent(source))
+    result = grade(str(tmp_path), (exercise,), options=Options(max_examples=10), timeout=timeout)
+    return result.exercises[0].functions[0]
+
+
+def test_correct_code_passes(tmp_path):
+    function = grade_source(tmp_path, SGD)
+    assert function.status == "passed" and function.score == function.max_score
+
+
+def test_infinite_loop_is_a_timeout(tmp_path):
+    function = grade_source(tmp_path, """
+        def sgd(w, dw, state, lr=0.01):
+            while True:
+                pass
+        """, timeout=0.5)
+    assert function.status == "timeout" and function.score == 0
+    assert "did not return within 0.5 s" in function.checks[0].message
+
+
+def test_exception_is_an_error_with_its_message(tmp_path):
+    function = grade_source(tmp_path, """
+        def sgd(w, dw, state, lr=0.01):
+            raise ValueError("shapes do not line up")
+        """)
+    assert function.status == "error"
+    assert "ValueError: shapes do not line up" in function.checks[0].message
+
+
+def test_sys_exit_at_import_is_an_error_for_every_function(tmp_path):
+    (tmp_path / "optimizers.py").write_text("import sys\nsys.exit(3)\n")
+    result = grade(str(tmp_path), ("optimizers",), options=Options(max_examples=5))
+    functions = result.exercises[0].functions
+    assert functions and all(f.status == "error" for f in functions)
+    assert "sys.exit(3)" in functions[0].checks[0].message
+
+
+def test_process_exit_during_a_call_is_an_error_and_the_child_restarts(tmp_path):
+    (tmp_path / "optimizers.py").write_text(textwrap.dedent("""
+        import os
+        import numpy as np
+
+        def sgd(w, dw, state, lr=0.01):
+            os._exit(7)
+
+        def sgd_momentum(w, dw, state, lr=0.01, momentum=0.9, nesterov=False):
+            raise NotImplementedError("later")
+        """))
+    result = grade(str(tmp_path), ("optimizers.sgd", "optimizers.sgd_momentum"), options=Options(max_examples=5))
+    sgd, momentum = result.exercises[0].functions
+    assert sgd.status == "error" and "exit status 7" in sgd.checks[0].message
+    assert momentum.status == "not_implemented"
+
+
+def test_patching_numpy_gains_nothing(tmp_path):
+    function = grade_source(tmp_path, """
+        import numpy as np
+        import numpy.testing
+        np.allclose = lambda *a, **k: True
+        np.array_equal = lambda *a, **k: True
+        np.isclose = lambda *a, **k: True
+        numpy.testing.assert_allclose = lambda *a, **k: None
+
+        def sgd(w, dw, state, lr=0.01):
+            return w * 0 + 123.0, state
+        """)
+    assert function.status == "failed" and function.score == 0
+
+
+def test_an_object_that_lies_about_equality_gains_nothing(tmp_path):
+    function = grade_source(tmp_path, """
+        import numpy as np
+
+        class Anything(np.ndarray):
+            def __eq__(self, other):
+                return True
+
+        def sgd(w, dw, state, lr=0.01):
+            return (w - lr * dw).view(Anything), state
+        """)
+    assert function.status == "failed"
+    assert "expected ndarray of shape" in function.checks[0].message
+
+
+def test_modifying_an_input_in_place_fails_and_says_so(tmp_path):
+    function = grade_source(tmp_path, """
+        def sgd(w, dw, state, lr=0.01):
+            dw *= lr
+            return w - dw, state
+        """)
+    assert function.status == "failed"
+    assert "modified its input `dw` in place" in function.checks[0].message
+
+
+def test_stub_is_not_implemented(tmp_path):
+    function = grade_source(tmp_path, """
+        def sgd(w, dw, state, lr=0.01):
+            raise NotImplementedError("optimizers.sgd: one step of gradient descent")
+        """)
+    assert function.status == "not_implemented" and function.score == 0
+
+
+@pytest.mark.parametrize("line", ["import torch", "from scipy import linalg", "import reference.optimizers",
+                                  "__import__('solutions')", "import importlib; importlib.import_module('to' + 'rch')"])
+def test_forbidden_imports_are_violations(tmp_path, line):
+    function = grade_source(tmp_path, line + "\n" + SGD)
+    assert function.status == "violation" and function.score == 0
+
+
+def test_forbidden_import_inside_a_call_is_a_violation(tmp_path):
+    function = grade_source(tmp_path, """
+        def sgd(w, dw, state, lr=0.01):
+            m = __import__("importlib").import_module("sc" + "ipy")
+            return w - lr * dw, state
+        """)
+    assert function.status == "violation"
+
+
+def test_syntax_error_is_an_error_naming_the_line(tmp_path):
+    function = grade_source(tmp_path, "def sgd(w, dw, state, lr=0.01):\n    return w -\n")
+    assert function.status == "error"
+    assert "line 2" in function.checks[0].message
+
+
+def test_missing_function_is_missing(tmp_path):
+    function = grade_source(tmp_path, "import numpy as np\n")
+    assert function.status == "missing"
+
+
+def test_the_grader_environment_does_not_reach_student_code(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADELAB_TEST_SECRET", "hunter2")
+    function = grade_source(tmp_path, """
+        import os
+
+        def sgd(w, dw, state, lr=0.01):
+            if any("hunter2" in v for v in os.environ.values()):
+                raise RuntimeError("found the secret")
+            return w - lr * dw, state
+        """)
+    assert function.status == "passed"
+
+
+def test_files_written_by_student_code_stay_out_of_the_submission(tmp_path):
+    function = grade_source(tmp_path, """
+        def sgd(w, dw, state, lr=0.01):
+            with open("scribble.txt", "w") as handle:
+                handle.write("x")
+            return w - lr * dw, state
+        """)
+    assert function.status == "passed"
+    assert sorted(os.listdir(tmp_path)) == ["optimizers.py"]
