@@ -30,6 +30,51 @@ from grader.calls import StudentFault, bind_names, check_unmodified, decode_valu
 WORKER = Path(__file__).with_name("worker.py")
 GLOBAL_SEED = 1234  # NumPy's and Python's global generators are seeded with this before every call
 OUTPUT_KEEP = 4096
+STARTUP_SECONDS = 120
+_LIVE: set[int] = set()  # pids of running sandbox children in this process
+
+
+def _become_subreaper() -> None:
+    """Orphans of student code (double forks) are re-parented to us, so they can be ended."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _reap_orphans() -> None:
+    """Kill and reap processes re-parented to the grader that no sandbox owns."""
+    for pid in _descendants(os.getpid(), depth=1):
+        if pid in _LIVE:
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                if handle.read().rsplit(")", 1)[-1].split()[0] == "Z":
+                    os.waitpid(pid, os.WNOHANG)
+                    continue
+        except OSError:
+            continue
+        if _is_orphan_of_a_sandbox(pid):
+            for victim in _descendants(pid) + [pid]:
+                try:
+                    os.kill(victim, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def _is_orphan_of_a_sandbox(pid: int) -> bool:
+    """Processes started by student code carry the sandbox's marker in their environment."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            return b"GRADELAB_SANDBOX=1" in handle.read().split(b"\0")
+    except OSError:
+        return False
 NUMPY_FORBIDDEN = ("torch", "scipy", "reference", "solutions", "grader")
 
 
@@ -68,6 +113,7 @@ class Sandbox:
         """Start the child now, so its imports overlap with the grader's own."""
         if self.process is not None and self.process.poll() is None:
             return
+        _become_subreaper()
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
         submission_dirs = {str(p.parent) + os.sep for p in self.files.values()}
@@ -86,10 +132,12 @@ class Sandbox:
         os.set_blocking(request_w, False)
         self._request_w, self._reply_r = request_w, reply_r
         self.loaded = {}
+        self._ready = False
+        _LIVE.add(self.process.pid)
         threading.Thread(target=self._drain, args=(self.process.stdout,), daemon=True).start()
 
     def _environment(self) -> dict[str, str]:
-        return {"PATH": os.defpath, "HOME": self.scratch, "TMPDIR": self.scratch, "LANG": "C.UTF-8",
+        return {"GRADELAB_SANDBOX": "1", "PATH": os.defpath, "HOME": self.scratch, "TMPDIR": self.scratch, "LANG": "C.UTF-8",
                 "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
                 "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -128,6 +176,8 @@ class Sandbox:
         except (ProcessLookupError, PermissionError):
             pass
         self.process.wait()
+        _LIVE.discard(pid)
+        _reap_orphans()
         for fd in (self._request_w, self._reply_r):
             try:
                 os.close(fd)
@@ -153,6 +203,10 @@ class Sandbox:
         self.start()
         payload = codec.dumps(request)
         try:
+            if not self._ready:  # the child's own start-up (importing NumPy) is not the student's time
+                if self._receive(time.monotonic() + STARTUP_SECONDS, startup=True).get("status") != "ready":
+                    raise codec.CodecError("the sandbox did not start")
+                self._ready = True
             deadline = time.monotonic() + self.timeout
             self._write(struct.pack(">Q", len(payload)) + payload, deadline)
             reply = self._receive(deadline)
@@ -167,11 +221,11 @@ class Sandbox:
         self._reap_leftovers(reply)
         return reply
 
-    def _receive(self, deadline: float) -> dict:
-        size = struct.unpack(">Q", self._read(8, deadline))[0]
+    def _receive(self, deadline: float, startup: bool = False) -> dict:
+        size = struct.unpack(">Q", self._read(8, deadline, startup))[0]
         if size > codec.MAX_MESSAGE_BYTES:
             raise codec.CodecError(f"a reply of {size} bytes is larger than the limit")
-        reply = codec.loads(self._read(size, deadline))
+        reply = codec.loads(self._read(size, deadline, startup))
         if type(reply) is not dict or type(reply.get("status")) is not str:
             raise codec.CodecError("a malformed reply")
         return reply
@@ -191,11 +245,13 @@ class Sandbox:
         return StudentFault("timeout", f"did not return within {self.timeout:g} s "
                                        "(an infinite loop, or far too slow); the process was stopped")
 
-    def _read(self, size: int, deadline: float) -> bytes:
+    def _read(self, size: int, deadline: float, startup: bool = False) -> bytes:
         chunks, left = [], size
         while left:
             wait = deadline - time.monotonic()
             if wait <= 0 or not select.select([self._reply_r], [], [], wait)[0]:
+                if startup:
+                    raise StudentFault("error", f"the sandbox did not start within {STARTUP_SECONDS} s")
                 raise self._timed_out()
             chunk = os.read(self._reply_r, min(left, 1 << 20))
             if not chunk:
@@ -221,6 +277,7 @@ class Sandbox:
             return
         if _descendants(self.process.pid) or reply.get("threads", 1) != 1:
             self.kill()
+        _reap_orphans()
 
     def load(self, module: str) -> dict:
         """Import ``module`` in the child once; its status (ok, error, violation, missing)."""
@@ -277,21 +334,30 @@ class SandboxFunction:
         return value
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every live descendant of ``pid``, from /proc (deepest last)."""
+def _descendants(pid: int, depth: int = 64) -> list[int]:
+    """Live descendants of ``pid`` down to ``depth`` generations, from /proc."""
     found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
+    for _ in range(depth):
+        if not frontier:
+            break
+        parents, frontier = frontier, []
+        for parent in parents:
+            frontier += _children(parent)
+        found += frontier
+    return found
+
+
+def _children(parent: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{parent}/task")
+    except OSError:
+        return kids
+    for task in tasks:
         try:
-            tasks = os.listdir(f"/proc/{parent}/task")
+            with open(f"/proc/{parent}/task/{task}/children") as handle:
+                kids += [int(k) for k in handle.read().split()]
         except OSError:
             continue
-        for task in tasks:
-            try:
-                with open(f"/proc/{parent}/task/{task}/children") as handle:
-                    kids = [int(k) for k in handle.read().split()]
-            except OSError:
-                continue
-            found += kids
-            frontier += kids
-    return found
+    return kids
+

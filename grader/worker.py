@@ -35,24 +35,46 @@ class ForbiddenImport(ImportError):
 class Guard:
     """An audit hook (which cannot be removed) that blocks and records forbidden imports."""
 
-    def __init__(self, forbidden, forbidden_paths, allowed_paths):
+    def __init__(self, forbidden, forbidden_paths, allowed_paths, writable):
+        self.writable = os.path.abspath(writable) + os.sep
         self.forbidden = set(forbidden)
         self.forbidden_paths = dict(forbidden_paths)  # package name -> its directory
         self.allowed_paths = tuple(allowed_paths)
         self.violations = []
+        self.active = False  # only student code is watched, not the worker's own bookkeeping
 
     def __call__(self, event, args):
+        if not self.active:
+            return
         if event == "import":
             top = str(args[0]).partition(".")[0]
             if top in self.forbidden:
                 self._violate(f"imports {top}")
-        elif event == "open" and isinstance(args[0], str):
-            path = os.path.abspath(args[0])
+        elif event == "open" and isinstance(args[0], (str, bytes)):
+            path = os.path.abspath(os.fsdecode(args[0]))
+            mode, flags = args[1], args[2] if len(args) > 2 else 0
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC))
+            if writing:
+                self._only_in_scratch(path)
             if path.startswith(self.allowed_paths):
                 return
             for name, folder in self.forbidden_paths.items():
                 if path.startswith(folder):
                     self._violate(f"imports {name}")
+        elif event in self.CHANGES_FILES:
+            for target in args[: self.CHANGES_FILES[event]]:
+                if isinstance(target, (str, bytes)):
+                    self._only_in_scratch(os.path.abspath(os.fsdecode(target)))
+
+    #: Audit events that change the file system, and how many leading arguments are paths.
+    CHANGES_FILES = {"os.remove": 1, "os.rename": 2, "os.rmdir": 1, "os.mkdir": 1, "os.truncate": 1,
+                     "os.chmod": 1, "os.symlink": 2, "os.link": 2, "shutil.rmtree": 1, "shutil.move": 2,
+                     "shutil.copyfile": 2}
+
+    def _only_in_scratch(self, path):
+        if not (path + os.sep).startswith(self.writable):
+            raise PermissionError(f"gradelab: student code may write only in its scratch directory, not {path}")
 
     def _violate(self, what):
         if what not in self.violations:
@@ -98,10 +120,11 @@ def main():
     codec, testfns = _load_private("codec"), _load_private("testfns")
     import numpy as np  # warm before the first request
 
-    guard = Guard(config["forbidden"], config["forbidden_paths"], config["allowed_paths"])
+    guard = Guard(config["forbidden"], config["forbidden_paths"], config["allowed_paths"], os.getcwd())
     sys.addaudithook(guard)
     modules = {}
     sys.setrecursionlimit(3000)
+    channel.send({"status": "ready"})
     while True:
         request = channel.receive()
         if request is None:
@@ -127,6 +150,7 @@ def handle(request, modules, guard, codec, testfns, np):
     np.random.seed(request["global_seed"])
     random.seed(request["global_seed"])
     before = len(guard.violations)
+    guard.active = True
     try:
         value = function(*args, **kwargs)
     except NotImplementedError as exc:
@@ -134,9 +158,12 @@ def handle(request, modules, guard, codec, testfns, np):
     except MemoryError:
         return {"status": "error", "message": "memory limit exceeded (MemoryError): the call asked for more memory than the grader allows"}
     except BaseException as exc:  # SystemExit, KeyboardInterrupt and friends included
+        guard.active = False
         if len(guard.violations) > before:
             return {"status": "violation", "message": "; ".join(guard.violations)}
         return {"status": "error", "message": _describe_exception(exc)}
+    finally:
+        guard.active = False
     if len(guard.violations) > before:
         return {"status": "violation", "message": "; ".join(guard.violations)}
     return {"status": "ok", "value": codec.encode(value), "after": codec.encode((args, kwargs)),
@@ -148,15 +175,19 @@ def load(request, modules, guard):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    guard.active = True
     try:
         spec.loader.exec_module(module)
     except BaseException as exc:
+        guard.active = False
         sys.modules.pop(name, None)
         if guard.violations:
             return {"status": "violation", "message": "; ".join(guard.violations)}
         if isinstance(exc, SystemExit):
             return {"status": "error", "message": f"the module called sys.exit({exc.code!r}) while being imported"}
         return {"status": "error", "message": "importing the module failed: " + _describe_exception(exc)}
+    finally:
+        guard.active = False
     if guard.violations:
         return {"status": "violation", "message": "; ".join(guard.violations)}
     modules[name] = module
@@ -165,9 +196,13 @@ def load(request, modules, guard):
 
 
 def _describe_exception(exc):
-    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
-    tail = "".join(lines[-4:])
-    return f"raised {type(exc).__name__}: {str(exc)[:300]}\n{tail[-1500:]}"
+    """The exception's type, message and the last frames, safe against lying ``__str__``."""
+    try:
+        text = str(exc)[:300]
+        tail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-4:])[-1500:]
+    except BaseException:
+        text, tail = "(its message could not be printed)", ""
+    return f"raised {type(exc).__name__}: {text}\n{tail}"
 
 
 if __name__ == "__main__":

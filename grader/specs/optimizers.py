@@ -1,34 +1,54 @@
 """Checks for ``optimizers``: trajectories of several steps compared with ``torch.optim``.
 
-Each check draws a starting ``w`` and a few gradients, runs the optimizer for those steps
+Each step check draws a starting ``w`` and a few gradients, runs the optimizer for those steps
 (passing the returned state back unchanged) and compares ``w`` after every step.  Values stay
-in ``[-1, 1]``, so a few steps of float64 arithmetic written in any order agree with PyTorch to
-~1e-15 relative; ``rtol=1e-7`` leaves eight orders of magnitude of headroom while the
-smallest catalogued mistake (a missing bias correction, a misplaced eps) moves ``w`` by ~1e-4.
+in ``[-1, 1]`` (gradients scaled down to 1e-7 for the adaptive methods), so a few steps of
+float64 arithmetic written in any order agree with PyTorch to ~1e-15 relative; ``rtol=1e-7``
+leaves eight orders of magnitude of headroom.
+
+Hyperparameters are drawn so that every catalogued mistake moves ``w`` by far more than that:
+an eps misplaced inside the square root only shows when ``eps`` is comparable to the squared
+gradients, so the adaptive methods see tiny gradients (1e-4 to 1e-7) as well as ordinary ones;
+AdamW's decay applied after the update differs by ``lr**2 * weight_decay``, so ``lr`` and
+``weight_decay`` go up to 0.1 and 0.5.  Hypothesis shrinks ``sampled_from`` towards the first
+value, so each list starts with the value that separates the mistakes best, and stateful
+optimizers always take at least two steps (a missing or stale state only shows on step 2).
+
+``linear_regression_sgd`` is graded by convergence (the contract's 1 % relative distance to the
+least-squares solution) on well-conditioned data where every correct variant lands within 0.2 %
+of it, and where the divergent mistakes are told apart by how fast ``theta`` grows.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from hypothesis import strategies as st
 
-from grader.compare import Tolerance
+from grader.compare import Tolerance, describe
 from grader.spec import ModuleSpec
-from grader.strategies import dims, rng, seeds, uniform
+from grader.strategies import away_from_zero, rng, seeds, dims, uniform
 from reference import optimizers as ref
 
 spec = ModuleSpec("optimizers", "Optimizers")
 
 STEP_TOL = Tolerance(1e-7, 1e-10, "a few float64 steps agree with torch.optim to ~1e-15; "
-                     "the smallest catalogued mistake moves w by ~1e-4")
+                     "the smallest catalogued mistake moves w by ~1e-5 on the drawn hyperparameters")
 
 
 @st.composite
-def trajectories(draw, steps=st.integers(1, 4), **hyper):
-    """A starting ``w`` (1-D or 2-D, distinct dims), a gradient per step and hyperparameters."""
+def trajectories(draw, steps=st.integers(1, 4), scales=(1.0,), **hyper):
+    """A starting ``w`` (1-D or 2-D, distinct dims), a gradient per step and hyperparameters.
+
+    Gradients are uniform in ``[-scale, scale]`` for a ``scale`` drawn from ``scales``.
+    """
     shape = tuple(draw(dims(draw(st.integers(1, 2)))))
+    n_steps = draw(steps)
+    scale = draw(st.sampled_from(scales))
     gen = rng(draw(seeds))
     drawn_hyper = {name: draw(value) for name, value in hyper.items()}
-    return {"w": uniform(gen, shape), "grads": [uniform(gen, shape) for _ in range(draw(steps))],
+    return {"w": uniform(gen, shape), "grads": [scale * uniform(gen, shape) for _ in range(n_steps)],
             "hyper": drawn_hyper}
 
 
@@ -46,6 +66,9 @@ def trajectory_check(function, name, description, inputs, points=1.0):
                oracle=getattr(ref, function), tol=STEP_TOL, run=trajectory, mutable=("w", "state"))
 
 
+STATEFUL = st.integers(2, 4)  # step 2 is where a lost, stale or reset state first shows
+TINY_FIRST = (1e-4, 1.0, 1e-7)  # gradient scales for the adaptive methods; eps matters at 1e-4
+
 # sgd ---------------------------------------------------------------------------------------
 trajectory_check("sgd", "matches_torch", "w after each step equals torch.optim.SGD",
                  trajectories(lr=st.sampled_from([0.01, 0.1, 0.5])))
@@ -57,3 +80,270 @@ spec.mistake("sgd", "sgd.forgot_learning_rate",
 spec.mistake("sgd", "sgd.returns_update_not_weights",
              "You returned the update -lr * dw instead of the new weights w - lr * dw.",
              ref.sgd__returns_update_not_weights)
+
+# sgd_momentum ------------------------------------------------------------------------------
+MOMENTUM_HYPER = dict(lr=st.sampled_from([0.5, 0.1, 0.01]), momentum=st.sampled_from([0.9, 0.5, 0.99]))
+trajectory_check("sgd_momentum", "matches_torch",
+                 "w after each step equals torch.optim.SGD(momentum=...) (nesterov=False)",
+                 trajectories(steps=STATEFUL, nesterov=st.just(False), **MOMENTUM_HYPER))
+trajectory_check("sgd_momentum", "default_hyperparameters",
+                 "called without hyperparameters: lr=0.01, momentum=0.9, nesterov=False",
+                 trajectories(steps=STATEFUL))
+trajectory_check("sgd_momentum", "nesterov",
+                 "with nesterov=True, w after each step equals torch.optim.SGD(nesterov=True)",
+                 trajectories(steps=STATEFUL, nesterov=st.just(True), **MOMENTUM_HYPER))
+spec.mistake("sgd_momentum", "sgd_momentum.dampened_velocity",
+             "Your velocity is an average, v = momentum*v + (1 - momentum)*dw. torch.optim.SGD adds "
+             "the whole gradient: v = momentum*v + dw (v = dw on the first step), then w -= lr*v.",
+             ref.sgd_momentum__dampened_velocity)
+spec.mistake("sgd_momentum", "sgd_momentum.velocity_not_carried",
+             "From the second step on your update is plain SGD: the velocity is not carried over. "
+             "Store v in the state you return and start the next step from state's v.",
+             ref.sgd_momentum__velocity_not_carried)
+spec.mistake("sgd_momentum", "sgd_momentum.lr_applied_twice",
+             "You scale by lr twice: v = momentum*v + lr*dw and then w -= lr*v. Use one convention: "
+             "v = momentum*v + dw with w -= lr*v (PyTorch), or v = momentum*v - lr*dw with w += v.",
+             ref.sgd_momentum__lr_applied_twice)
+spec.mistake("sgd_momentum", "sgd_momentum.nesterov_ignored",
+             "With nesterov=True your step is the same as plain momentum. Nesterov steps along "
+             "dw + momentum*v (with v already updated) instead of along v.",
+             ref.sgd_momentum__nesterov_ignored)
+spec.mistake("sgd_momentum", "sgd_momentum.nesterov_old_velocity",
+             "Your Nesterov look-ahead uses the velocity from before this step. Update "
+             "v = momentum*v + dw first, then step along dw + momentum*v with the new v.",
+             ref.sgd_momentum__nesterov_old_velocity)
+spec.mistake("sgd_momentum", "sgd_momentum.nesterov_momentum_twice",
+             "Your Nesterov step is (1 + momentum)*v, the look-ahead applied to the velocity instead "
+             "of the gradient: step along dw + momentum*v.",
+             ref.sgd_momentum__nesterov_momentum_twice)
+
+# rmsprop -----------------------------------------------------------------------------------
+trajectory_check("rmsprop", "matches_torch", "w after each step equals torch.optim.RMSprop",
+                 trajectories(steps=STATEFUL, scales=TINY_FIRST, lr=st.sampled_from([0.1, 0.01, 0.001]),
+                              alpha=st.sampled_from([0.9, 0.99, 0.8]), eps=st.sampled_from([1e-8, 1e-6])))
+trajectory_check("rmsprop", "default_hyperparameters",
+                 "called without hyperparameters: lr=0.01, alpha=0.99, eps=1e-8",
+                 trajectories(steps=STATEFUL, scales=TINY_FIRST))
+spec.mistake("rmsprop", "rmsprop.eps_inside_sqrt",
+             "You add eps inside the square root; torch.optim.RMSprop adds it outside: "
+             "w -= lr * dw / (sqrt(v) + eps). The difference shows when gradients are tiny.",
+             ref.rmsprop__eps_inside_sqrt)
+spec.mistake("rmsprop", "rmsprop.alpha_swapped",
+             "Your running average weights the new squared gradient by alpha and the old average by "
+             "1 - alpha; it is v = alpha*v + (1 - alpha)*dw**2 (alpha close to 1 keeps a long memory).",
+             ref.rmsprop__alpha_swapped)
+spec.mistake("rmsprop", "rmsprop.no_sqrt",
+             "You divide by the running mean of squared gradients itself; divide by its square root "
+             "(plus eps), so the step has the units of w.",
+             ref.rmsprop__no_sqrt)
+spec.mistake("rmsprop", "rmsprop.bias_corrected",
+             "You divide v by (1 - alpha**t) as Adam does; RMSprop has no bias correction: "
+             "w -= lr * dw / (sqrt(v) + eps) with v starting at zero.",
+             ref.rmsprop__bias_corrected)
+
+# adagrad -----------------------------------------------------------------------------------
+trajectory_check("adagrad", "matches_torch", "w after each step equals torch.optim.Adagrad",
+                 trajectories(steps=STATEFUL, scales=(1e-5, 1.0, 1e-3),
+                              lr=st.sampled_from([0.1, 0.5, 0.01]), eps=st.sampled_from([1e-10, 1e-8])))
+trajectory_check("adagrad", "default_hyperparameters",
+                 "called without hyperparameters: lr=0.01, eps=1e-10",
+                 trajectories(steps=STATEFUL, scales=(1e-5, 1.0, 1e-3)))
+spec.mistake("adagrad", "adagrad.eps_inside_sqrt",
+             "You add eps inside the square root; torch.optim.Adagrad adds it outside: "
+             "w -= lr * dw / (sqrt(G) + eps). The difference shows when gradients are tiny.",
+             ref.adagrad__eps_inside_sqrt)
+spec.mistake("adagrad", "adagrad.accumulator_reset",
+             "Your sum of squared gradients restarts at every step, so every step has size ~lr. "
+             "Keep G in the state and add dw**2 to it: G grows, and the steps shrink over time.",
+             ref.adagrad__accumulator_reset)
+spec.mistake("adagrad", "adagrad.no_sqrt",
+             "You divide by the sum of squared gradients itself; divide by its square root "
+             "(plus eps).",
+             ref.adagrad__no_sqrt)
+
+# adam --------------------------------------------------------------------------------------
+trajectory_check("adam", "matches_torch", "w after each step equals torch.optim.Adam",
+                 trajectories(steps=STATEFUL, scales=TINY_FIRST, lr=st.sampled_from([0.01, 0.1, 0.001]),
+                              beta1=st.sampled_from([0.9, 0.8]), beta2=st.sampled_from([0.999, 0.99]),
+                              eps=st.sampled_from([1e-8, 1e-6])))
+trajectory_check("adam", "default_hyperparameters",
+                 "called without hyperparameters: lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8",
+                 trajectories(steps=STATEFUL, scales=TINY_FIRST))
+spec.mistake("adam", "adam.no_bias_correction",
+             "Your update has no bias correction. m and v start at zero, so divide them by "
+             "(1 - beta1**t) and (1 - beta2**t), with t = 1 on the first step.",
+             ref.adam__no_bias_correction)
+spec.mistake("adam", "adam.bias_correction_off_by_one",
+             "Your bias correction uses the wrong step number: t must be 1 on the first call "
+             "(increment t before computing 1 - beta**t).",
+             ref.adam__bias_correction_off_by_one)
+spec.mistake("adam", "adam.eps_inside_sqrt",
+             "You add eps inside the square root; torch.optim.Adam adds it outside: "
+             "m_hat / (sqrt(v_hat) + eps). The difference shows when gradients are tiny.",
+             ref.adam__eps_inside_sqrt)
+spec.mistake("adam", "adam.eps_before_bias_correction",
+             "You fold the bias corrections into the learning rate, lr*sqrt(1 - beta2**t)/(1 - "
+             "beta1**t) * m / (sqrt(v) + eps) (the paper's 'efficient' form, used by Keras), which "
+             "adds eps before v is corrected. torch.optim.Adam uses m_hat / (sqrt(v_hat) + eps).",
+             ref.adam__eps_before_bias_correction)
+spec.mistake("adam", "adam.betas_swapped",
+             "Your moment averages use each other's beta: m = beta1*m + (1 - beta1)*dw and "
+             "v = beta2*v + (1 - beta2)*dw**2.",
+             ref.adam__betas_swapped)
+spec.mistake("adam", "adam.first_moment_squared",
+             "Your second moment averages m**2; it averages the squared gradient dw**2.",
+             ref.adam__first_moment_squared)
+
+# adamw -------------------------------------------------------------------------------------
+trajectory_check("adamw", "matches_torch", "w after each step equals torch.optim.AdamW",
+                 trajectories(steps=STATEFUL, scales=(0.01, 1.0), lr=st.sampled_from([0.1, 0.01, 0.001]),
+                              weight_decay=st.sampled_from([0.5, 0.1, 0.01]),
+                              beta1=st.sampled_from([0.9, 0.8]), eps=st.sampled_from([1e-8, 1e-6])))
+trajectory_check("adamw", "default_hyperparameters",
+                 "called without hyperparameters: lr=1e-3, betas (0.9, 0.999), eps=1e-8, "
+                 "weight_decay=0.01", trajectories(steps=STATEFUL, scales=(0.01, 1.0)))
+spec.mistake("adamw", "adamw.l2_in_gradient",
+             "You add weight_decay*w to the gradient (L2 regularisation inside Adam). AdamW decouples "
+             "the decay: w = w*(1 - lr*weight_decay) first, then the Adam step on dw alone.",
+             ref.adamw__l2_in_gradient)
+spec.mistake("adamw", "adamw.decay_not_scaled_by_lr",
+             "Your decay shrinks w by weight_decay*w; AdamW scales it by the learning rate: "
+             "w = w*(1 - lr*weight_decay).",
+             ref.adamw__decay_not_scaled_by_lr)
+spec.mistake("adamw", "adamw.decay_after_update",
+             "You apply the decay to the weights after the Adam step; torch.optim.AdamW decays the "
+             "weights from before the step: w = w*(1 - lr*weight_decay), then w -= lr*m_hat/(sqrt(v_hat)+eps).",
+             ref.adamw__decay_after_update)
+spec.mistake("adamw", "adamw.no_weight_decay",
+             "Your update is plain Adam: weight_decay is ignored. Shrink w by (1 - lr*weight_decay) "
+             "before the Adam step.",
+             ref.adamw__no_weight_decay)
+
+
+# linear_regression_sgd ---------------------------------------------------------------------
+FIT_TOL = Tolerance(1e-2, 1e-8, "the contract's 1% relative distance; on the drawn data every "
+                    "correct variant (either gradient scale, either last-batch rule, with or "
+                    "without shuffling) lands within 0.2% of the least-squares solution")
+BLEW_UP = "<theta blew up>"
+DRIFTED = "<theta drifted away>"
+
+
+@st.composite
+def regression_data(draw, with_seed: bool = False):
+    """Well-conditioned ``X (N, D)`` and ``y = X @ theta_true + noise``.
+
+    ``X.T @ X / N`` has eigenvalues in [3, 10], the largest in [9, 10]: the mean-gradient step
+    at lr=0.01 contracts every direction by at least 3 % per step (>= 200 steps at N >= 64), while
+    a summed gradient (lr*32*9 > 2) or an uphill step grows without bound.
+    """
+    n = draw(st.integers(64, 200))
+    d = draw(st.integers(2, 5))
+    gen = rng(draw(seeds))
+    z = gen.standard_normal((n, d))
+    q, _ = np.linalg.qr(z - z.mean(axis=0))
+    u, _ = np.linalg.qr(gen.standard_normal((d, d)))
+    eigenvalues = gen.uniform(3.0, 10.0, d)
+    eigenvalues[0] = gen.uniform(9.0, 10.0)
+    X = math.sqrt(n) * (q * np.sqrt(eigenvalues)) @ u.T
+    theta = away_from_zero(gen, d, 0.5, 2.0)
+    args = {"X": X, "y": X @ theta + 0.02 * gen.standard_normal(n)}
+    if with_seed:
+        args["seed"] = draw(st.integers(0, 2**31 - 1))
+    return args
+
+
+def fit_outcome(theta, args):
+    """``theta`` itself when it is a finite ``(D,)`` array of sane size, else a label.
+
+    Labels make diverged answers comparable with the catalogued mistakes whatever the shuffle:
+    ``theta`` that grows by less than 10**0.12 per step on average drifted (an uphill step grows
+    by 1 + 2*lr*lambda <= 1.2 per step), faster or non-finite growth blew up (a summed gradient
+    grows by lr*B*lambda - 1 >= 1.9 per step).
+    """
+    if not isinstance(theta, np.ndarray) or theta.dtype.kind not in "iuf":
+        return theta
+    d = args["X"].shape[1]
+    if theta.shape != (d,):
+        return f"<theta of shape {tuple(theta.shape)}>"
+    theta = theta.astype(np.float64)
+    if not np.isfinite(theta).all():
+        return BLEW_UP
+    star = ref.linear_regression_sgd(args["X"], args["y"])
+    with np.errstate(over="ignore"):
+        ratio = float(np.linalg.norm(theta) / np.linalg.norm(star))
+    if ratio > 1e3:
+        steps = args.get("epochs", 100) * math.ceil(len(args["X"]) / args.get("batch_size", 32))
+        return BLEW_UP if not math.isfinite(ratio) or math.log10(ratio) / steps > 0.12 else DRIFTED
+    return theta
+
+
+def fit(fn, args):
+    return fit_outcome(fn(**args), args)
+
+
+def fit_verify(got, want, args):
+    d = args["X"].shape[1]
+    if isinstance(got, str) and got == BLEW_UP:
+        return ("theta diverged: it overflowed or grew by a large factor at every step. With "
+                "lr=0.01 SGD is stable only when the gradient is the mean over the batch, "
+                "2/B * X_b.T @ (X_b @ theta - y_b), not the sum.")
+    if isinstance(got, str) and got == DRIFTED:
+        return ("theta moved steadily away from the least-squares solution instead of towards "
+                "it: the step must go downhill, theta -= lr * gradient with gradient "
+                "2/B * X_b.T @ (X_b @ theta - y_b).")
+    if isinstance(got, str) and got.startswith("<theta of shape "):
+        return (f"theta has shape {got[len('<theta of shape '):-1]}; expected a 1-D array of shape "
+                f"({d},): one coefficient per column of X, no intercept, not a column vector")
+    if not isinstance(got, np.ndarray):
+        return f"returned {describe(got)}, expected an ndarray of shape ({d},)"
+    distance = float(np.linalg.norm(got - want) / np.linalg.norm(want))
+    if not distance <= 0.01:
+        return (f"theta is {distance:.2%} away from the least-squares solution "
+                f"np.linalg.lstsq(X, y) (relative distance |theta - theta*| / |theta*|, allowed "
+                f"1%) after the default 100 epochs with lr=0.01 and batch_size=32; on this "
+                f"well-conditioned data correct mini-batch SGD ends within 0.2%")
+    return None
+
+
+def fit_twice(fn, args):
+    return {"theta (first call)": fit(fn, args), "theta (second call, same seed)": fit(fn, args)}
+
+
+def twice_verify(got, want, args):
+    first, second = got["theta (first call)"], got["theta (second call, same seed)"]
+    problem = fit_verify(first, want["theta (first call)"], args)
+    if problem:
+        return problem
+    if not (isinstance(second, np.ndarray) and second.shape == first.shape and np.array_equal(first, second)):
+        return (f"two calls with the same seed={args['seed']} returned different theta; shuffle "
+                "with gen = np.random.default_rng(seed) (one generator per call) so a run can be "
+                "reproduced")
+    return None
+
+
+spec.check("linear_regression_sgd", "converges", points=1,
+           description="at the default settings theta is within 1% (relative distance) of the "
+                       "least-squares solution np.linalg.lstsq(X, y)",
+           inputs=regression_data(), oracle=ref.linear_regression_sgd, tol=FIT_TOL, run=fit,
+           verify=fit_verify)
+spec.check("linear_regression_sgd", "same_seed_same_theta", points=1,
+           description="two calls with the same seed return the same (converged) theta",
+           inputs=regression_data(with_seed=True), oracle=ref.linear_regression_sgd, tol=FIT_TOL,
+           run=fit_twice, verify=twice_verify)
+spec.mistake("linear_regression_sgd", "linear_regression_sgd.gradient_ascent",
+             "Your theta walks away from the solution: the update adds the gradient. Subtract it: "
+             "theta -= lr * grad, with grad = 2/B * X_b.T @ (X_b @ theta - y_b) (mind the sign of "
+             "the residual).",
+             ref.linear_regression_sgd__gradient_ascent)
+spec.mistake("linear_regression_sgd", "linear_regression_sgd.sum_not_mean",
+             "Your gradient is summed over the batch instead of averaged, so each step is about "
+             "batch_size times too large and SGD diverges. Divide by the number of rows in the batch.",
+             ref.linear_regression_sgd__sum_not_mean)
+spec.mistake("linear_regression_sgd", "linear_regression_sgd.intercept_added",
+             "You return D + 1 numbers: the model here has no intercept (y ~ X @ theta), so do not "
+             "add a column of ones; return one coefficient per column of X.",
+             ref.linear_regression_sgd__intercept_added)
+spec.mistake("linear_regression_sgd", "linear_regression_sgd.column_vector",
+             "You return theta as a (D, 1) column (from a (D, 1) zeros or y reshaped to (N, 1)); "
+             "return a 1-D array of shape (D,).",
+             ref.linear_regression_sgd__column_vector)
