@@ -20,6 +20,7 @@ import numpy as np
 
 MAX_DEPTH = 32
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_LIST_ITEMS = 100_000
 _DTYPES = {np.dtype(t).str: np.dtype(t) for t in (
     np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
     np.uint64, np.float16, np.float32, np.float64)}
@@ -50,11 +51,15 @@ def encode(value: Any, describe_fn: Optional[Callable[[Any], Optional[dict]]] = 
     if kind is float:
         return value if math.isfinite(value) else {"__float__": repr(value)}
     if kind is np.ndarray and value.dtype in _DTYPES.values():
+        if value.nbytes > MAX_MESSAGE_BYTES // 2:
+            return {"__opaque__": f"an ndarray of shape {value.shape}, too large to carry"}
         data = np.ascontiguousarray(value)
         return {"__nd__": data.dtype.str, "shape": list(data.shape),
                 "data": base64.b64encode(data.tobytes()).decode("ascii")}
     if kind in _SCALARS:
         return encode(np.asarray(value), describe_fn, _depth)
+    if kind in (list, tuple, dict) and len(value) > MAX_LIST_ITEMS:
+        return {"__opaque__": f"a {kind.__name__} of {len(value)} items, too large to carry"}
     if kind is list:
         return [encode(v, describe_fn, _depth + 1) for v in value]
     if kind is tuple:
