@@ -34,6 +34,8 @@ class CodecError(ValueError):
 def _describe(value: Any) -> str:
     kind = type(value)
     name = f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', '?')}"
+    if kind is np.ndarray:
+        return f"an ndarray of dtype {value.dtype}"
     if isinstance(value, np.ndarray):
         return f"an instance of {name[:200]} (an ndarray subclass)"
     return f"an object of type {name[:200]}"
@@ -53,7 +55,7 @@ def encode(value: Any, describe_fn: Optional[Callable[[Any], Optional[dict]]] = 
     if kind is np.ndarray and value.dtype in _DTYPES.values():
         if value.nbytes > MAX_MESSAGE_BYTES // 2:
             return {"__opaque__": f"an ndarray of shape {value.shape}, too large to carry"}
-        data = np.ascontiguousarray(value)
+        data = value if value.flags.c_contiguous else np.ascontiguousarray(value)
         return {"__nd__": data.dtype.str, "shape": list(data.shape),
                 "data": base64.b64encode(data.tobytes()).decode("ascii")}
     if kind in _SCALARS:
