@@ -15,7 +15,7 @@ from random import Random
 from typing import Any, Callable, Optional
 
 import numpy as np
-from hypothesis import HealthCheck, Verbosity, find, settings
+from hypothesis import HealthCheck, Phase, Verbosity, find, settings
 from hypothesis.errors import NoSuchExample
 
 from grader.calls import LocalFunction, StudentFault, materialize
@@ -102,7 +102,8 @@ def run_check(check: Check, spec: FunctionSpec, student: Callable[..., Any], opt
         return True
 
     rules = settings(max_examples=options.max_examples, database=None, deadline=None,
-                     verbosity=Verbosity.quiet, suppress_health_check=list(HealthCheck))
+                     verbosity=Verbosity.quiet, suppress_health_check=list(HealthCheck),
+                     phases=(Phase.generate, Phase.shrink))  # no "explain": nothing reads it, and it is slow
     random = Random(zlib.crc32(f"{options.seed}:{check.id}".encode()))
     try:
         find(check.inputs, fails, settings=rules, random=random)

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)  # oracle tensors are tiny: a thread pool only adds latency
 
 
 def tensor(x, requires_grad: bool = False) -> torch.Tensor:
