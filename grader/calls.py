@@ -83,8 +83,9 @@ def check_unmodified(before: dict[str, Any], after: dict[str, Any], mutable: Ite
         if name in mutable or isinstance(value, Fn):
             continue
         if not same_data(value, after.get(name)):
-            raise StudentFault("failed", f"modified its input `{name}` in place; work on a copy "
-                                         f"(e.g. `{name} = {name}.copy()`) or build a new array")
+            how = (f"copy the arrays you change (e.g. `{name}[key].copy()`) or build a new dict"
+                   if isinstance(value, dict) else f"work on a copy (e.g. `{name} = {name}.copy()`) or build a new array")
+            raise StudentFault("failed", f"modified its input `{name}` in place; {how}")
 
 
 class LocalFunction:

@@ -97,7 +97,7 @@ def _compare_numbers(label: str, got: np.ndarray, want: np.ndarray, tol: Toleran
                 f"reference is finite ({want.flat[at]:.6g})")
     with np.errstate(invalid="ignore", over="ignore"):
         ok = np.abs(got - want) <= tol.atol + tol.rtol * np.abs(want)
-    ok |= (got == want)  # equal infinities on both sides are acceptable
+    ok |= (got == want) | (np.isnan(got) & np.isnan(want))  # same non-finite value on both sides
     if ok.all():
         return None
     diff = np.where(ok, 0.0, np.abs(got - want))
@@ -163,7 +163,8 @@ def _compare_array(got: Any, want: np.ndarray, tol: Tolerance, label: str) -> Op
         return f"{label}: returned ndarray of shape {tuple(got.shape)}, expected {expected}{hint}"
     if want.dtype.kind in "biu":
         if got.dtype.kind not in "biu":
-            return f"{label}: returned ndarray of dtype {got.dtype}, expected integers (0/1 or labels)"
+            wanted = "a boolean (or 0/1 integer) array" if want.dtype == bool else "integers (0/1 or labels)"
+            return f"{label}: returned ndarray of dtype {got.dtype}, expected {wanted}"
         if np.array_equal(got.astype(np.int64), want.astype(np.int64)):
             return None
         at = int(np.flatnonzero(got.astype(np.int64) != want.astype(np.int64))[0])

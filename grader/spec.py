@@ -50,6 +50,8 @@ class Check:
     - ``mutable``: argument names the function may legitimately change in place.
     - ``verify(got, want, args)``: replaces the default comparison; returns a message on
       failure, ``None`` on success.  Use it for properties that are not "equals the oracle".
+      Naming a mistake always uses the default comparison (the student's output against the
+      mistake's output, with ``tol``), whatever ``verify`` does.
     """
 
     module: str

@@ -15,7 +15,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from grader.calls import StudentFault
-from grader.compare import Tolerance
+from grader.compare import Tolerance, describe
 from grader.spec import ModuleSpec
 from grader.strategies import dims, rng, seeds, uniform
 from reference import backprop as ref
@@ -34,9 +34,8 @@ def part(function, index, name, count=3):
     def run(fn, args):
         out = fn(**args)
         if not isinstance(out, (tuple, list)) or len(out) != count:
-            kind = f"a {type(out).__name__} of length {len(out)}" if isinstance(out, (tuple, list)) \
-                else f"a {type(out).__name__}"
-            raise StudentFault("failed", f"{function} must return a tuple of {count} values; it returned {kind}")
+            raise StudentFault("failed", f"{function} must return a tuple of {count} values; "
+                                         f"it returned {describe(out)}")
         return {name: out[index]}
     return run
 
@@ -268,7 +267,7 @@ spec.mistake("perceptron_train", "perceptron_train.sign_prediction",
 
 @st.composite
 def perceptron_predict_inputs(draw, ties=False):
-    N, D = draw(dims(2))
+    N, D = draw(dims(2, 4, 9)) if ties else draw(dims(2))
     gen = rng(draw(seeds))
     if ties:
         X = gen.integers(-3, 4, size=(N, D)).astype(np.float64)
@@ -288,6 +287,9 @@ spec.check("perceptron_predict", "matches_rule", points=1,
 spec.check("perceptron_predict", "zero_score_predicts_zero", points=1,
            description="integer data where some scores are exactly 0: those predict 0",
            inputs=perceptron_predict_inputs(ties=True), oracle=ref.perceptron_predict, tol=EXACT_SCORES)
+spec.mistake("perceptron_predict", "perceptron_predict.ge_threshold",
+             "You predict 1 when the score is >= 0; a score of exactly 0 predicts 0 (the rule is > 0).",
+             ref.perceptron_predict__ge_threshold)
 spec.mistake("perceptron_predict", "perceptron_predict.forgot_bias",
              "You thresholded X @ w without adding b: predict 1 where X @ w + b > 0.",
              ref.perceptron_predict__forgot_bias)
@@ -297,6 +299,3 @@ spec.mistake("perceptron_predict", "perceptron_predict.raw_score",
 spec.mistake("perceptron_predict", "perceptron_predict.labels_pm1",
              "You returned -1/+1 labels; the perceptron here predicts 0/1.",
              ref.perceptron_predict__labels_pm1)
-spec.mistake("perceptron_predict", "perceptron_predict.ge_threshold",
-             "You predict 1 when the score is >= 0; a score of exactly 0 predicts 0 (the rule is > 0).",
-             ref.perceptron_predict__ge_threshold)

@@ -287,8 +287,8 @@ spec.check("layernorm_backward", "matches_autograd_3d", points=1,
            outputs=GRADS)
 spec.check("layernorm_backward", "large_eps", points=1,
            description="the gradients use sqrt(var + eps) when eps is comparable to the variance",
-           inputs=layer_inputs(ndim=st.sampled_from([2, 3]), backward=True, eps=LARGE_EPS), oracle=ref.layernorm_backward,
-           tol=BWD_TOL, outputs=GRADS)
+           inputs=layer_inputs(ndim=st.sampled_from([2, 3]), backward=True, eps=LARGE_EPS),
+           oracle=ref.layernorm_backward, tol=BWD_TOL, outputs=GRADS)
 spec.mistake("layernorm_backward", "layernorm_backward.params_summed_over_first_axis_only",
              "Your dgamma and dbeta are summed over axis 0 only, so for (N, T, D) input they have "
              "shape (T, D). gamma is shared by every position: sum over every leading axis so the "

@@ -1,14 +1,15 @@
 """Checks for ``derivatives``: central differences, the gradient check and gradient descent.
 
-The graded value of a finite difference *is* the central difference with the given ``h``, so the
-checks pass a large step (1e-3 to 5e-2) explicitly.  At such a step the central difference of the
-smooth test functions (:mod:`grader.testfns`, ``smooth``: sines and exponentials, third
-derivatives of order one) differs from a forward difference by ~h·f''/2 >= 1e-4 and from the
-central difference at another step by ~h²·f'''/6 >= 1e-7, while two correct implementations
+The graded value of a finite difference *is* the central difference with the given ``h``, so most
+checks pass a large step (1e-2 to 5e-2) explicitly.  At such a step the central difference of the
+smooth test functions (:mod:`grader.testfns`, ``smooth``: sines and exponentials whose second and
+third derivatives are of order one) differs from a forward difference by ~h·f''/2 ~ 1e-3 and from
+the central difference at another step by ~h²·f'''/6 ~ 1e-5, while two correct implementations
 evaluate ``f`` at the very same points and differ only in how the last division rounds (or, for
-code that builds ``x - h`` as ``(x + h) - 2h``, by one ulp of ``x`` divided by ``2h``: at most
-~1e-11 relative at h = 1e-5).  Separate checks cover the default step, arrays of several axes,
-and the gradient check's exact-zero entries (0/0 must count as 0, hence the 1e-12 floor).
+code that builds ``x - h`` as ``(x + h) - 2h``, by the rounding of ``f`` over ``2h``: ~1e-13 at
+these steps, ~1e-9 at the default h = 1e-5, which its own checks allow for).  Separate checks
+cover the default step, arrays of several axes, and the gradient check's exact-zero entries
+(0/0 must count as 0, hence the 1e-12 floor).
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ from reference import derivatives as ref
 
 spec = ModuleSpec("derivatives", "Partial derivatives and gradients")
 
-DIFF_TOL = Tolerance(1e-8, 1e-10, "correct central differences evaluate f at the same points and "
-                     "agree to ~1e-11 relative; the nearest mistake (a step other than h) moves the "
-                     "result by >= 1e-7 relative, a forward difference by >= 1e-5")
+DIFF_TOL = Tolerance(1e-8, 1e-10, "at h >= 1e-2 correct central differences agree to ~1e-13 "
+                     "(the rounding of f, ~1e-15, over 2h); the nearest mistake (another step) "
+                     "moves the result by ~h^2 f3/6 ~ 1e-5, a forward difference by ~h f2/2 ~ 1e-3")
+DEFAULT_STEP_TOL = Tolerance(1e-8, 1e-8, "at h = 1e-5 the rounding of f (values up to ~50) over 2h "
+                             "leaves up to ~2e-9 between correct codes that build x - h differently; "
+                             "a forward difference is off by ~h f2/2 ~ 5e-6")
 CHECK_TOL = Tolerance(1e-6, 1e-12, "correct implementations agree to ~1e-9 relative on this value "
-                      "(even the ~1e-5 truncation error at a large h); each mistake changes it by "
-                      "a factor, or by far more than 1e-6 relative")
+                      "(even on the ~1e-5 truncation error at a large h); each mistake changes it "
+                      "by a factor, or by far more than 1e-6 relative")
 DESCENT_TOL = Tolerance(1e-9, 1e-12, "plain descent on a contracting map keeps rounding differences "
                         "(fused or not) near 1e-14; one step more or less moves x by >= 1e-8")
 
-LARGE_STEPS = (1e-3, 1e-2, 5e-2)     # explicit h: mistakes far beyond rounding
-CHECK_STEPS = (1e-2, 2e-2, 5e-2)     # the truncation error of a correct gradient is ~1e-5, resolved
+STEPS = (1e-2, 2e-2, 5e-2)  # explicit h: truncation errors ~1e-5..1e-3 dwarf rounding (~1e-13)
 
 
 def smooth_params(gen, n, independent=()):
@@ -60,7 +63,7 @@ def wrong_scale(gen, n, allowed):
 
 
 @st.composite
-def partial_inputs(draw, steps=LARGE_STEPS):
+def partial_inputs(draw, steps=STEPS):
     """A smooth f of n separate coordinates, a point in [-1, 1]^n, an index and maybe h."""
     n = draw(st.integers(2, 6))
     i = draw(st.integers(0, n - 1))
@@ -77,7 +80,7 @@ def _shape(draw, ranks):
 
 
 @st.composite
-def gradient_inputs(draw, ranks, steps=LARGE_STEPS):
+def gradient_inputs(draw, ranks, steps=STEPS):
     """A smooth scalar f of an array x (distinct dimensions), x in [-1, 1], and maybe h."""
     shape = _shape(draw, ranks)
     gen = rng(draw(seeds))
@@ -134,11 +137,11 @@ def descent_inputs(draw, convex=False, hyper=True):
 
 # partial_derivative ------------------------------------------------------------------------
 spec.check("partial_derivative", "central_difference", points=1,
-           description="equals (f(p + h e_i) - f(p - h e_i)) / (2h) for the h passed in (1e-3 to 5e-2)",
+           description="equals (f(p + h e_i) - f(p - h e_i)) / (2h) for the h passed in (1e-2 to 5e-2)",
            inputs=partial_inputs(), oracle=ref.partial_derivative, tol=DIFF_TOL)
 spec.check("partial_derivative", "default_step", points=1,
            description="without h, the central difference with the default h = 1e-5",
-           inputs=partial_inputs(steps=()), oracle=ref.partial_derivative, tol=DIFF_TOL)
+           inputs=partial_inputs(steps=()), oracle=ref.partial_derivative, tol=DEFAULT_STEP_TOL)
 spec.mistake("partial_derivative", "partial_derivative.forward_difference",
              "You used the forward difference (f(p + h e_i) - f(p)) / h. Use the central difference "
              "(f(p + h e_i) - f(p - h e_i)) / (2h): its error shrinks like h² instead of h.",
@@ -170,7 +173,8 @@ spec.check("numerical_gradient", "any_shape", points=1,
            inputs=gradient_inputs((2, 3)), oracle=ref.numerical_gradient, tol=DIFF_TOL)
 spec.check("numerical_gradient", "default_step", points=1,
            description="without h, the central differences with the default h = 1e-5",
-           inputs=gradient_inputs((1, 2), steps=()), oracle=ref.numerical_gradient, tol=DIFF_TOL)
+           inputs=gradient_inputs((1, 2), steps=()), oracle=ref.numerical_gradient,
+           tol=DEFAULT_STEP_TOL)
 spec.mistake("numerical_gradient", "numerical_gradient.forward_difference",
              "You used the forward difference (f(x + h e) - f(x)) / h. Use the central difference "
              "(f(x + h e) - f(x - h e)) / (2h) for every entry.",
@@ -196,17 +200,17 @@ spec.mistake("numerical_gradient", "numerical_gradient.copy_is_an_alias",
              "same array and f is evaluated twice at the same point. Use x.copy().",
              ref.numerical_gradient__copy_is_an_alias)
 spec.mistake("numerical_gradient", "numerical_gradient.does_not_restore_x",
-             "You changed x in place while perturbing it and did not put each entry back, so the "
-             "caller's x is changed (and later entries are measured at a shifted point). Save "
-             "old = x[idx], evaluate f at old + h and old - h, then restore x[idx] = old -- or "
-             "perturb a copy.",
+             "You changed x in place while perturbing it and did not put every entry back exactly, "
+             "so the caller's x is changed (and later entries may be measured at a shifted point). "
+             "Save old = x[idx], evaluate f at old + h and old - h, then restore x[idx] = old "
+             "(adding and subtracting h need not give back the same float) -- or perturb a copy.",
              ref.numerical_gradient__does_not_restore_x)
 
 # gradient_check ----------------------------------------------------------------------------
 spec.check("gradient_check", "exact_gradient", points=1,
            description="with a correct grad_f and a large h (1e-2 to 5e-2), returns the largest "
                        "|a - n| / (|a| + |n|): the small truncation error of the central difference",
-           inputs=check_inputs(wrong=False, steps=CHECK_STEPS), oracle=ref.gradient_check, tol=CHECK_TOL)
+           inputs=check_inputs(wrong=False, steps=STEPS), oracle=ref.gradient_check, tol=CHECK_TOL)
 spec.check("gradient_check", "wrong_gradient", points=1,
            description="with a grad_f that is wrong in a few entries and the default h, returns the "
                        "largest relative error over all entries",

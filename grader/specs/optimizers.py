@@ -33,8 +33,9 @@ from reference import optimizers as ref
 
 spec = ModuleSpec("optimizers", "Optimizers")
 
-STEP_TOL = Tolerance(1e-7, 1e-10, "a few float64 steps agree with torch.optim to ~1e-15; "
-                     "the smallest catalogued mistake moves w by ~1e-5 on the drawn hyperparameters")
+STEP_TOL = Tolerance(1e-7, 1e-10, "a few float64 steps in any order agree with torch.optim to "
+                     "~1e-15; on the draws that expose them, the catalogued mistakes (even a "
+                     "misplaced eps or AdamW's decay after the step) land 1e4+ tolerances away")
 
 
 @st.composite
@@ -82,7 +83,8 @@ spec.mistake("sgd", "sgd.returns_update_not_weights",
              ref.sgd__returns_update_not_weights)
 
 # sgd_momentum ------------------------------------------------------------------------------
-MOMENTUM_HYPER = dict(lr=st.sampled_from([0.5, 0.1, 0.01]), momentum=st.sampled_from([0.9, 0.5, 0.99]))
+# lr never equals 1 - momentum, where "v = momentum*v + lr*dw" and a dampened velocity coincide
+MOMENTUM_HYPER = dict(lr=st.sampled_from([0.3, 0.05, 0.02]), momentum=st.sampled_from([0.9, 0.5, 0.99]))
 trajectory_check("sgd_momentum", "matches_torch",
                  "w after each step equals torch.optim.SGD(momentum=...) (nesterov=False)",
                  trajectories(steps=STATEFUL, nesterov=st.just(False), **MOMENTUM_HYPER))
@@ -105,13 +107,10 @@ spec.mistake("sgd_momentum", "sgd_momentum.lr_applied_twice",
              "v = momentum*v + dw with w -= lr*v (PyTorch), or v = momentum*v - lr*dw with w += v.",
              ref.sgd_momentum__lr_applied_twice)
 spec.mistake("sgd_momentum", "sgd_momentum.nesterov_ignored",
-             "With nesterov=True your step is the same as plain momentum. Nesterov steps along "
-             "dw + momentum*v (with v already updated) instead of along v.",
-             ref.sgd_momentum__nesterov_ignored)
-spec.mistake("sgd_momentum", "sgd_momentum.nesterov_old_velocity",
-             "Your Nesterov look-ahead uses the velocity from before this step. Update "
+             "With nesterov=True your step is the same as plain momentum (a look-ahead with the "
+             "velocity from before this step, dw + momentum*v_old, is that same vector). Update "
              "v = momentum*v + dw first, then step along dw + momentum*v with the new v.",
-             ref.sgd_momentum__nesterov_old_velocity)
+             ref.sgd_momentum__nesterov_ignored)
 spec.mistake("sgd_momentum", "sgd_momentum.nesterov_momentum_twice",
              "Your Nesterov step is (1 + momentum)*v, the look-ahead applied to the velocity instead "
              "of the gradient: step along dw + momentum*v.",
@@ -224,10 +223,6 @@ spec.mistake("adamw", "adamw.no_weight_decay",
 FIT_TOL = Tolerance(1e-2, 1e-8, "the contract's 1% relative distance; on the drawn data every "
                     "correct variant (either gradient scale, either last-batch rule, with or "
                     "without shuffling) lands within 0.2% of the least-squares solution")
-BLEW_UP = "<theta blew up>"
-DRIFTED = "<theta drifted away>"
-
-
 @st.composite
 def regression_data(draw, with_seed: bool = False):
     """Well-conditioned ``X (N, D)`` and ``y = X @ theta_true + noise``.
@@ -253,28 +248,30 @@ def regression_data(draw, with_seed: bool = False):
 
 
 def fit_outcome(theta, args):
-    """``theta`` itself when it is a finite ``(D,)`` array of sane size, else a label.
+    """What became of ``theta``: ``{"outcome": label, "theta": theta or None}``.
 
-    Labels make diverged answers comparable with the catalogued mistakes whatever the shuffle:
-    ``theta`` that grows by less than 10**0.12 per step on average drifted (an uphill step grows
-    by 1 + 2*lr*lambda <= 1.2 per step), faster or non-finite growth blew up (a summed gradient
-    grows by lr*B*lambda - 1 >= 1.9 per step).
+    ``theta`` is kept only when it is a finite ``(D,)`` array of sane size ("finite"); otherwise
+    the label says what went wrong, so a diverged answer matches the catalogued mistake whatever
+    the shuffle: ``theta`` growing by less than 10**0.12 per step on average "drifted away" (an
+    uphill step grows by 1 + 2*lr*lambda <= 1.2), faster or non-finite growth "blew up" (a
+    summed gradient grows by lr*B*lambda - 1 >= 1.9 per step).
     """
-    if not isinstance(theta, np.ndarray) or theta.dtype.kind not in "iuf":
-        return theta
     d = args["X"].shape[1]
+    if not isinstance(theta, np.ndarray) or theta.dtype.kind not in "iuf":
+        return {"outcome": f"returned {describe(theta)}", "theta": None}
     if theta.shape != (d,):
-        return f"<theta of shape {tuple(theta.shape)}>"
+        return {"outcome": f"shape {tuple(theta.shape)}", "theta": None}
     theta = theta.astype(np.float64)
     if not np.isfinite(theta).all():
-        return BLEW_UP
+        return {"outcome": "blew up", "theta": None}
     star = ref.linear_regression_sgd(args["X"], args["y"])
     with np.errstate(over="ignore"):
         ratio = float(np.linalg.norm(theta) / np.linalg.norm(star))
     if ratio > 1e3:
         steps = args.get("epochs", 100) * math.ceil(len(args["X"]) / args.get("batch_size", 32))
-        return BLEW_UP if not math.isfinite(ratio) or math.log10(ratio) / steps > 0.12 else DRIFTED
-    return theta
+        fast = not math.isfinite(ratio) or math.log10(ratio) / steps > 0.12
+        return {"outcome": "blew up" if fast else "drifted away", "theta": None}
+    return {"outcome": "finite", "theta": theta}
 
 
 def fit(fn, args):
@@ -283,20 +280,22 @@ def fit(fn, args):
 
 def fit_verify(got, want, args):
     d = args["X"].shape[1]
-    if isinstance(got, str) and got == BLEW_UP:
+    outcome = got["outcome"]
+    if outcome == "blew up":
         return ("theta diverged: it overflowed or grew by a large factor at every step. With "
                 "lr=0.01 SGD is stable only when the gradient is the mean over the batch, "
                 "2/B * X_b.T @ (X_b @ theta - y_b), not the sum.")
-    if isinstance(got, str) and got == DRIFTED:
+    if outcome == "drifted away":
         return ("theta moved steadily away from the least-squares solution instead of towards "
                 "it: the step must go downhill, theta -= lr * gradient with gradient "
                 "2/B * X_b.T @ (X_b @ theta - y_b).")
-    if isinstance(got, str) and got.startswith("<theta of shape "):
-        return (f"theta has shape {got[len('<theta of shape '):-1]}; expected a 1-D array of shape "
-                f"({d},): one coefficient per column of X, no intercept, not a column vector")
-    if not isinstance(got, np.ndarray):
-        return f"returned {describe(got)}, expected an ndarray of shape ({d},)"
-    distance = float(np.linalg.norm(got - want) / np.linalg.norm(want))
+    if outcome.startswith("shape "):
+        return (f"theta has {outcome}; expected a 1-D array of shape ({d},): one coefficient per "
+                f"column of X, no intercept, not a column vector")
+    if outcome != "finite":
+        return f"{outcome}, expected an ndarray of shape ({d},)"
+    theta, star = got["theta"], want["theta"]
+    distance = float(np.linalg.norm(theta - star) / np.linalg.norm(star))
     if not distance <= 0.01:
         return (f"theta is {distance:.2%} away from the least-squares solution "
                 f"np.linalg.lstsq(X, y) (relative distance |theta - theta*| / |theta*|, allowed "
@@ -306,15 +305,15 @@ def fit_verify(got, want, args):
 
 
 def fit_twice(fn, args):
-    return {"theta (first call)": fit(fn, args), "theta (second call, same seed)": fit(fn, args)}
+    return {"first call": fit(fn, args), "second call, same seed": fit(fn, args)}
 
 
 def twice_verify(got, want, args):
-    first, second = got["theta (first call)"], got["theta (second call, same seed)"]
-    problem = fit_verify(first, want["theta (first call)"], args)
+    first, second = got["first call"], got["second call, same seed"]
+    problem = fit_verify(first, want["first call"], args)
     if problem:
         return problem
-    if not (isinstance(second, np.ndarray) and second.shape == first.shape and np.array_equal(first, second)):
+    if not (second["outcome"] == "finite" and np.array_equal(first["theta"], second["theta"])):
         return (f"two calls with the same seed={args['seed']} returned different theta; shuffle "
                 "with gen = np.random.default_rng(seed) (one generator per call) so a run can be "
                 "reproduced")
