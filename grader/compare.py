@@ -148,7 +148,11 @@ def compare(got: Any, want: Any, tol: Tolerance, names: tuple[str, ...] = (), la
         return _compare_numbers(label, np.asarray(got), np.asarray(want, dtype=np.float64), tol)
     if want is None:
         return None if got is None else f"{label}: returned {describe(got)}, expected None"
-    return None if got == want else f"{label}: got {describe(got)}, expected {describe(want)}"
+    try:
+        equal = type(got) is type(want) and bool(got == want)
+    except Exception:  # e.g. an array compared with a string
+        equal = False
+    return None if equal else f"{label}: got {describe(got)}, expected {describe(want)}"
 
 
 def _compare_array(got: Any, want: np.ndarray, tol: Tolerance, label: str) -> Optional[str]:

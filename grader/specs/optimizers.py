@@ -26,9 +26,9 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
-from grader.compare import Tolerance, describe
+from grader.compare import Tolerance, compare, describe
 from grader.spec import ModuleSpec
-from grader.strategies import away_from_zero, rng, seeds, dims, uniform
+from grader.strategies import away_from_zero, dims, rng, seeds, uniform
 from reference import optimizers as ref
 
 spec = ModuleSpec("optimizers", "Optimizers")
@@ -54,17 +54,36 @@ def trajectories(draw, steps=st.integers(1, 4), scales=(1.0,), **hyper):
 
 
 def trajectory(fn, args):
-    """Run ``fn`` for every gradient, threading the state; label ``w`` after each step."""
+    """Run ``fn`` for every gradient, threading the state; label ``w`` after each step.
+
+    A step that does not return a ``(w, state)`` pair ends the run; that step and the ones after
+    it are labelled with a ``"<...>"`` note that :func:`trajectory_verify` reports.
+    """
     w, state, out = args["w"], None, {}
+    steps = len(args["grads"])
     for t, dw in enumerate(args["grads"], start=1):
-        w, state = fn(w, dw, state, **args["hyper"])
+        result = fn(w, dw, state, **args["hyper"])
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            note = (f"<step {t} returned {describe(result)}; every step must return the pair "
+                    f"(w_new, state), even when the optimizer keeps no state>")
+            out.update({f"w after step {k}": note for k in range(t, steps + 1)})
+            break
+        w, state = result
         out[f"w after step {t}"] = w
     return out
 
 
+def trajectory_verify(got, want, args):
+    for value in got.values():
+        if isinstance(value, str) and value.startswith("<"):
+            return value[1:-1]
+    return compare(got, want, STEP_TOL)
+
+
 def trajectory_check(function, name, description, inputs, points=1.0):
     spec.check(function, name, points=points, description=description, inputs=inputs,
-               oracle=getattr(ref, function), tol=STEP_TOL, run=trajectory, mutable=("w", "state"))
+               oracle=getattr(ref, function), tol=STEP_TOL, run=trajectory, mutable=("w", "state"),
+               verify=trajectory_verify)
 
 
 STATEFUL = st.integers(2, 4)  # step 2 is where a lost, stale or reset state first shows
@@ -222,7 +241,10 @@ spec.mistake("adamw", "adamw.no_weight_decay",
 # linear_regression_sgd ---------------------------------------------------------------------
 FIT_TOL = Tolerance(1e-2, 1e-8, "the contract's 1% relative distance; on the drawn data every "
                     "correct variant (either gradient scale, either last-batch rule, with or "
-                    "without shuffling) lands within 0.2% of the least-squares solution")
+                    "without shuffling) lands within 0.2% of the least-squares solution; used "
+                    "to match a finite answer against a mistake's")
+
+
 @st.composite
 def regression_data(draw, with_seed: bool = False):
     """Well-conditioned ``X (N, D)`` and ``y = X @ theta_true + noise``.
