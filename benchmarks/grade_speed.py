@@ -9,7 +9,6 @@ Prints one line per scenario: median seconds, and the ratio to the floor
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
@@ -20,8 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def grade_command() -> list[str]:
-    script = shutil.which("grade")
-    return [script] if script else [sys.executable, "-m", "grader.cli"]
+    """The installed `grade` script beside this interpreter (not a shell shim), else `-m`."""
+    script = Path(sys.executable).with_name("grade")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "grader.cli"]
 
 
 SCENARIOS = {

@@ -58,7 +58,7 @@ def run(exercises: tuple[str, ...], submission: str, fmt: str, output: Optional[
         with _progress(enabled=output is not None or fmt == "text") as progress:
             result = grade(submission, exercises, tier, options, timeout, progress)
     except (SubmissionError, UnknownExercise) as exc:
-        raise click.UsageError(str(exc).strip("'\"")) from None
+        raise click.UsageError(str(exc)) from None
     color = output is None and sys.stdout.isatty()
     report = RENDERERS[fmt](result, color=color)
     if output:

@@ -26,6 +26,7 @@ from grader.spec import Check, FunctionSpec
 from grader.testfns import Fn
 
 DEFAULT_MAX_EXAMPLES = 25
+NOT_IMPLEMENTED_PREFIX = "not implemented yet (the stub raises NotImplementedError): "
 
 #: A factory for the student's side of one check: ``(check, param_names) -> callable``.
 StudentFactory = Callable[[Check, tuple[str, ...]], Callable[..., Any]]
@@ -149,8 +150,7 @@ def _problem(check: Check, outcome: Any, args: dict) -> Optional[str]:
 
 def _fault_result(check: Check, fault: StudentFault, example: Any) -> CheckResult:
     if fault.status == "not_implemented":
-        return CheckResult(check.id, ERROR, 0.0, check.points,
-                           f"not implemented yet (still raises NotImplementedError: {fault.message})")
+        return CheckResult(check.id, ERROR, 0.0, check.points, f"{NOT_IMPLEMENTED_PREFIX}{fault.message}")
     status = {"timeout": TIMEOUT, "failed": FAILED}.get(fault.status, ERROR)
     return CheckResult(check.id, status, 0.0, check.points, fault.message, example)
 

@@ -133,6 +133,7 @@ class Sandbox:
         self._request_w, self._reply_r = request_w, reply_r
         self.loaded = {}
         self._ready = False
+        self._inbox = bytearray()
         _LIVE.add(self.process.pid)
         threading.Thread(target=self._drain, args=(self.process.stdout,), daemon=True).start()
 
@@ -188,6 +189,7 @@ class Sandbox:
 
     def close(self) -> None:
         self.kill()
+        _reap_orphans()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def __enter__(self) -> "Sandbox":
@@ -246,19 +248,20 @@ class Sandbox:
                                        "(an infinite loop, or far too slow); the process was stopped")
 
     def _read(self, size: int, deadline: float, startup: bool = False) -> bytes:
-        chunks, left = [], size
-        while left:
+        """Exactly ``size`` bytes of reply, reading whatever has arrived in one go."""
+        while len(self._inbox) < size:
             wait = deadline - time.monotonic()
             if wait <= 0 or not select.select([self._reply_r], [], [], wait)[0]:
                 if startup:
                     raise StudentFault("error", f"the sandbox did not start within {STARTUP_SECONDS} s")
                 raise self._timed_out()
-            chunk = os.read(self._reply_r, min(left, 1 << 20))
+            chunk = os.read(self._reply_r, max(size - len(self._inbox), 1 << 16))
             if not chunk:
                 raise EOFError
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
+            self._inbox += chunk
+        data = bytes(self._inbox[:size])
+        del self._inbox[:size]
+        return data
 
     def _crashed(self) -> StudentFault:
         process = self.process
@@ -272,12 +275,17 @@ class Sandbox:
         return StudentFault("crashed", f"the process running your code ended during the call ({how}){detail}")
 
     def _reap_leftovers(self, reply: dict) -> None:
-        """Processes or threads a call left running are not allowed to outlive it."""
+        """Processes or threads a call left running are not allowed to outlive it.
+
+        The child reports whether student code started anything; only then is the process
+        table searched (``close`` searches it regardless).
+        """
         if self.process is None:
             return
-        if _descendants(self.process.pid) or reply.get("threads", 1) != 1:
-            self.kill()
-        _reap_orphans()
+        if reply.get("spawned") is not False or reply.get("threads", 1) != 1:
+            if reply.get("threads", 1) != 1 or _descendants(self.process.pid):
+                self.kill()
+            _reap_orphans()
 
     def load(self, module: str) -> dict:
         """Import ``module`` in the child once; its status (ok, error, violation, missing)."""

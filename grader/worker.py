@@ -42,11 +42,14 @@ class Guard:
         self.allowed_paths = tuple(allowed_paths)
         self.violations = []
         self.active = False  # only student code is watched, not the worker's own bookkeeping
+        self.spawned = False  # a process or thread was started: the parent cleans up after the call
 
     def __call__(self, event, args):
         if not self.active:
             return
-        if event == "import":
+        if event in self.STARTS_SOMETHING or event.startswith("os.exec") or event.startswith("os.spawn"):
+            self.spawned = True
+        elif event == "import":
             top = str(args[0]).partition(".")[0]
             if top in self.forbidden:
                 self._violate(f"imports {top}")
@@ -66,6 +69,9 @@ class Guard:
             for target in args[: self.CHANGES_FILES[event]]:
                 if isinstance(target, (str, bytes)):
                     self._only_in_scratch(os.path.abspath(os.fsdecode(target)))
+
+    STARTS_SOMETHING = {"os.fork", "os.forkpty", "os.posix_spawn", "os.system", "subprocess.Popen",
+                        "_thread.start_new_thread", "os.startfile", "pty.spawn"}
 
     #: Audit events that change the file system, and how many leading arguments are paths.
     CHANGES_FILES = {"os.remove": 1, "os.rename": 2, "os.rmdir": 1, "os.mkdir": 1, "os.truncate": 1,
@@ -150,6 +156,7 @@ def handle(request, modules, guard, codec, testfns, np):
     np.random.seed(request["global_seed"])
     random.seed(request["global_seed"])
     before = len(guard.violations)
+    guard.spawned = False
     guard.active = True
     try:
         value = function(*args, **kwargs)
@@ -167,7 +174,7 @@ def handle(request, modules, guard, codec, testfns, np):
     if len(guard.violations) > before:
         return {"status": "violation", "message": "; ".join(guard.violations)}
     return {"status": "ok", "value": codec.encode(value), "after": codec.encode((args, kwargs)),
-            "threads": threading.active_count()}
+            "threads": threading.active_count(), "spawned": guard.spawned}
 
 
 def load(request, modules, guard):
@@ -175,6 +182,7 @@ def load(request, modules, guard):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    guard.spawned = False
     guard.active = True
     try:
         spec.loader.exec_module(module)
@@ -192,7 +200,8 @@ def load(request, modules, guard):
         return {"status": "violation", "message": "; ".join(guard.violations)}
     modules[name] = module
     functions = sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_"))
-    return {"status": "ok", "functions": functions, "threads": threading.active_count()}
+    return {"status": "ok", "functions": functions, "threads": threading.active_count(),
+            "spawned": guard.spawned}
 
 
 def _describe_exception(exc):

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from grader.engine import NOT_IMPLEMENTED_PREFIX
 from grader.results import GradeResult
 
 STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "red", "violation": "bold red",
@@ -52,14 +53,15 @@ def _problems(console: Console, result: GradeResult) -> None:
         check = function.first_problem
         console.print(Text(f"{exercise.name}.{function.name}", style="bold") + Text(f"  {check.id} ({check.status})"))
         for line in check.message.splitlines():
-            console.print(Text(f"    {line}"))
+            console.print(Text(f"    {line}"), soft_wrap=True)
         if check.counterexample is not None:
             console.print(Text("    smallest failing input:", style="dim"))
             for name, value in _entries(check.counterexample):
-                console.print(Text(f"      {name} = {value}"))
+                prefix = f"      {name} = "
+                console.print(Text(prefix + value.replace("\n", "\n" + " " * len(prefix))), soft_wrap=True)
         if check.diagnosis is not None:
             console.print(Text(f"    likely mistake ({check.diagnosis.id}): ", style="bold magenta")
-                          + Text(check.diagnosis.message))
+                          + Text(check.diagnosis.message), soft_wrap=True)
         console.print()
 
 
@@ -69,10 +71,10 @@ def _todo(console: Console, result: GradeResult) -> None:
         return
     console.print(Text("To do", style="bold underline"))
     for exercise, function in waiting:
+        name = f"{exercise.name}.{function.name}"
         hint = function.checks[0].message if function.checks else ""
-        if function.status == "not_implemented":
-            hint = hint.split("NotImplementedError: ", 1)[-1].rstrip(")")
-        console.print(Text(f"  {exercise.name}.{function.name}: {hint}"))
+        hint = hint.removeprefix(NOT_IMPLEMENTED_PREFIX).removeprefix(f"{name}: ")
+        console.print(Text(f"  {name}: ", style="bold") + Text(hint), soft_wrap=True)
     console.print()
 
 
@@ -86,7 +88,7 @@ def _short(value) -> str:
     if isinstance(value, list):
         try:
             array = np.asarray(value, dtype=float)
-            return np.array2string(array, precision=4, separator=", ", threshold=24, max_line_width=80).replace("\n", "\n        ")
+            return np.array2string(array, precision=4, separator=", ", threshold=24, max_line_width=80)
         except (ValueError, TypeError):
             return "[" + ", ".join(_short(v) for v in value) + "]"
     if isinstance(value, dict):
