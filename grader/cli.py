@@ -6,6 +6,7 @@ Exit status: 0 when grading completed (whatever the score), 1 when ``--fail-unde
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -44,8 +45,11 @@ def cli() -> None:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
               help="Seconds one call of a student function may take.")
 @click.option("--fail-under", type=float, default=None, help="Exit with status 1 when the score is below this.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Grade exercises in this many processes (default: one per CPU, at most 4).")
 def run(exercises: tuple[str, ...], submission: str, fmt: str, output: Optional[str], tier: str,
-        max_examples: Optional[int], seed: int, timeout: float, fail_under: Optional[float]) -> None:
+        max_examples: Optional[int], seed: int, timeout: float, fail_under: Optional[float],
+        jobs: Optional[int]) -> None:
     """Grade a submission (all core exercises, or the EXERCISES named: `optimizers`, `optimizers.adam`)."""
     from grader.catalog import UnknownExercise
     from grader.engine import DEFAULT_MAX_EXAMPLES, Options
@@ -56,7 +60,7 @@ def run(exercises: tuple[str, ...], submission: str, fmt: str, output: Optional[
     options = Options(seed=seed, max_examples=max_examples or DEFAULT_MAX_EXAMPLES)
     try:
         with _progress(enabled=output is not None or fmt == "text") as progress:
-            result = grade(submission, exercises, tier, options, timeout, progress)
+            result = grade(submission, exercises, tier, options, timeout, progress, jobs)
     except (SubmissionError, UnknownExercise) as exc:
         raise click.UsageError(str(exc)) from None
     color = output is None and sys.stdout.isatty()
@@ -124,6 +128,12 @@ def main() -> None:
     except click.ClickException as exc:
         click.echo(f"grade: error: {' '.join(exc.format_message().split())}", err=True)
         sys.exit(2 if exc.exit_code == 1 or isinstance(exc, click.UsageError) else exc.exit_code)
+    except Exception as exc:  # a bug in the grader itself, never something a user did
+        if os.environ.get("GRADELAB_DEBUG"):
+            raise
+        click.echo(f"grade: internal error: {type(exc).__name__}: {exc} (rerun with GRADELAB_DEBUG=1 "
+                   "for the traceback, and please report it)", err=True)
+        sys.exit(3)
     sys.exit(0)
 
 

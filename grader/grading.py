@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
+from multiprocessing import get_context
 from typing import Callable, Optional
 
 from grader import catalog, integrity
@@ -11,7 +15,7 @@ from grader.engine import Options, grade_function
 from grader.results import (ERROR, MISSING, SKIPPED, VIOLATION, CheckResult, ExerciseResult,
                             FunctionResult, GradeResult)
 from grader.sandbox import NUMPY_FORBIDDEN, Sandbox
-from grader.spec import FunctionSpec
+from grader.spec import ExerciseSpec, FunctionSpec
 from grader.submission import Submission, open_submission
 
 #: Called before each function is graded: ``(exercise name, function name, index, total)``.
@@ -19,35 +23,80 @@ Progress = Callable[[str, str, int, int], None]
 
 
 def grade(path: str, names: tuple[str, ...] = (), tier: str = "core", options: Options = Options(),
-          timeout: float = 10.0, progress: Optional[Progress] = None) -> GradeResult:
-    """Grade the submission at ``path``; raises SubmissionError / UnknownExercise for usage errors."""
+          timeout: float = 10.0, progress: Optional[Progress] = None, jobs: Optional[int] = None) -> GradeResult:
+    """Grade the submission at ``path``; raises SubmissionError / UnknownExercise for usage errors.
+
+    With ``jobs > 1`` the exercises are split between this process and ``jobs - 1`` forked
+    ones, each with its own sandbox; every check is seeded on its own, so the results are the
+    same as with one job.
+    """
     started = time.perf_counter()
     submission = open_submission(path)
     try:
-        with Sandbox(submission.files, timeout=timeout) as sandbox:
+        with Sandbox(submission.files, timeout=timeout) as sandbox:  # starts while the specs import
             selection = catalog.select(names, tier)
-            total = sum(len(functions) for _, functions in selection)
-            done = 0
-            exercises = []
-            for exercise, functions in selection:
-                result = ExerciseResult(exercise.name)
-                module_problem = _module_problem(submission, sandbox, exercise.name)
-                defined = set(sandbox.loaded.get(exercise.name, {}).get("functions", ()))
-                for function in functions:
-                    if progress:
-                        progress(exercise.name, function.name, done, total)
-                    done += 1
-                    if module_problem:
-                        result.functions.append(_not_run(function, *module_problem))
-                    elif function.name not in defined:
-                        result.functions.append(_not_run(function, MISSING, f"{function.name} is not defined in {exercise.name}.py"))
-                    else:
-                        student = lambda check, params, m=exercise.name, f=function.name: sandbox.function(m, f, params, check.mutable)
-                        result.functions.append(grade_function(function, student, options))
-                exercises.append(result)
+            groups = _split(selection, jobs or default_jobs())
+            with ProcessPoolExecutor(len(groups) - 1, mp_context=get_context("fork")) if len(groups) > 1 else nullcontext() as pool:
+                others = [pool.submit(_grade_in_new_sandbox, submission, _names(group), options, timeout)
+                          for group in groups[1:]]
+                total = sum(len(functions) for _, functions in selection)
+                mine = _grade_exercises(submission, sandbox, groups[0], options, progress, total)
+                graded = {e.name: e for e in mine + [e for future in others for e in future.result()]}
+        exercises = [graded[exercise.name] for exercise, _ in selection]
     finally:
         submission.close()
     return GradeResult(submission.label, options.seed, time.perf_counter() - started, environment(), exercises)
+
+
+Selection = list[tuple[ExerciseSpec, list[FunctionSpec]]]
+
+
+def default_jobs() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)), 4))
+
+
+def _split(selection: Selection, jobs: int) -> list[Selection]:
+    """Exercises in ``jobs`` groups of similar cost (number of checks), largest first."""
+    groups: list[Selection] = [[] for _ in range(max(1, min(jobs, len(selection))))]
+    cost = [0] * len(groups)
+    for item in sorted(selection, key=lambda item: -sum(len(f.checks) for f in item[1])):
+        lightest = cost.index(min(cost))
+        groups[lightest].append(item)
+        cost[lightest] += sum(len(f.checks) for f in item[1])
+    return groups
+
+
+def _names(group: Selection) -> list[tuple[str, list[str]]]:
+    return [(exercise.name, [f.name for f in functions]) for exercise, functions in group]
+
+
+def _grade_in_new_sandbox(submission: Submission, names: list[tuple[str, list[str]]], options: Options,
+                          timeout: float) -> list[ExerciseResult]:
+    """A forked job: the same grading with a sandbox of its own (specs arrive by name)."""
+    group = [(catalog.exercise(m), [catalog.exercise(m).functions[f] for f in fs]) for m, fs in names]
+    with Sandbox(submission.files, timeout=timeout) as sandbox:
+        return _grade_exercises(submission, sandbox, group, options, None, 0)
+
+
+def _grade_exercises(submission: Submission, sandbox: Sandbox, group: Selection, options: Options,
+                     progress: Optional[Progress], total: int) -> list[ExerciseResult]:
+    results = []
+    for exercise, functions in group:
+        result = ExerciseResult(exercise.name)
+        module_problem = _module_problem(submission, sandbox, exercise.name)
+        defined = set(sandbox.loaded.get(exercise.name, {}).get("functions", ()))
+        for function in functions:
+            if progress:
+                progress(exercise.name, function.name, sum(len(r.functions) for r in results) + len(result.functions), total)
+            if module_problem:
+                result.functions.append(_not_run(function, *module_problem))
+            elif function.name not in defined:
+                result.functions.append(_not_run(function, MISSING, f"{function.name} is not defined in {exercise.name}.py"))
+            else:
+                student = lambda check, params, m=exercise.name, f=function.name: sandbox.function(m, f, params, check.mutable)
+                result.functions.append(grade_function(function, student, options))
+        results.append(result)
+    return results
 
 
 def _module_problem(submission: Submission, sandbox: Sandbox, module: str) -> Optional[tuple[str, str]]:

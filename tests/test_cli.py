@@ -84,6 +84,17 @@ def test_same_options_give_the_same_document(tmp_path):
     assert first == second
 
 
+def test_parallel_jobs_give_the_same_document(tmp_path):
+    for name in ("gan", "attention"):
+        source = (ROOT / "solutions" / f"{name}.py").read_text().replace("math.sqrt(", "1.0001 * math.sqrt(").replace("lr *", "0.9 * lr *")
+        (tmp_path / f"{name}.py").write_text(source)
+    one, two = (as_json(grade("run", "gan", "attention", "--submission", str(tmp_path), "--format", "json",
+                              "--jobs", jobs)) for jobs in ("1", "2"))
+    one.pop("duration_s"), two.pop("duration_s")
+    assert one == two
+    assert one["score"] < one["max_score"]
+
+
 def test_output_file(tmp_path):
     target = tmp_path / "report.json"
     done = grade("run", "gan.generator_loss", "--submission", "solutions", "--format", "json", "--output", str(target))
