@@ -44,19 +44,23 @@ def _become_subreaper() -> None:
         pass
 
 
-def _reap_orphans() -> None:
-    """Kill and reap processes re-parented to the grader that no sandbox owns."""
+def _reap_orphans(settle: bool = False) -> None:
+    """Kill and reap processes re-parented to the grader that no sandbox owns.
+
+    With ``settle``, look again until none turns up: killing a process re-parents its own
+    children a moment later.
+    """
+    for attempt in range(10 if settle else 1):
+        if not _reap_orphans_once() and attempt:
+            return
+        time.sleep(0.005)
+
+
+def _reap_orphans_once() -> bool:
+    found = False
     for pid in _descendants(os.getpid(), depth=1):
-        if pid in _LIVE:
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as handle:
-                if handle.read().rsplit(")", 1)[-1].split()[0] == "Z":
-                    os.waitpid(pid, os.WNOHANG)
-                    continue
-        except OSError:
-            continue
-        if _is_orphan_of_a_sandbox(pid):
+        if pid not in _LIVE and _is_orphan_of_a_sandbox(pid):
+            found = True
             for victim in _descendants(pid) + [pid]:
                 try:
                     os.kill(victim, signal.SIGKILL)
@@ -66,6 +70,7 @@ def _reap_orphans() -> None:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+    return found
 
 
 def _is_orphan_of_a_sandbox(pid: int) -> bool:
@@ -178,7 +183,7 @@ class Sandbox:
             pass
         self.process.wait()
         _LIVE.discard(pid)
-        _reap_orphans()
+        _reap_orphans(settle=True)
         for fd in (self._request_w, self._reply_r):
             try:
                 os.close(fd)

@@ -8,6 +8,7 @@ library and NumPy (plus ``codec.py`` and ``testfns.py``, loaded by path), so not
 grader is importable from here under its own name.
 """
 
+import builtins
 import importlib.util
 import json
 import os
@@ -33,7 +34,12 @@ class ForbiddenImport(ImportError):
 
 
 class Guard:
-    """An audit hook (which cannot be removed) that blocks and records forbidden imports."""
+    """Blocks and records forbidden imports and writes outside the scratch directory.
+
+    It is both an audit hook (which cannot be removed: it sees ``import`` statements, opened
+    files and file-system changes) and the first import finder (which sees
+    ``importlib.import_module``, whose imports raise no audit event).
+    """
 
     def __init__(self, forbidden, forbidden_paths, allowed_paths, writable):
         self.writable = os.path.abspath(writable) + os.sep
@@ -82,6 +88,11 @@ class Guard:
         if not (path + os.sep).startswith(self.writable):
             raise PermissionError(f"gradelab: student code may write only in its scratch directory, not {path}")
 
+    def find_spec(self, name, path=None, target=None):
+        if self.active and name.partition(".")[0] in self.forbidden:
+            self._violate(f"imports {name.partition('.')[0]}")
+        return None
+
     def _violate(self, what):
         if what not in self.violations:
             self.violations.append(what)
@@ -128,6 +139,7 @@ def main():
 
     guard = Guard(config["forbidden"], config["forbidden_paths"], config["allowed_paths"], os.getcwd())
     sys.addaudithook(guard)
+    sys.meta_path.insert(0, guard)
     modules = {}
     sys.setrecursionlimit(3000)
     channel.send({"status": "ready"})
@@ -171,6 +183,7 @@ def handle(request, modules, guard, codec, testfns, np):
         return {"status": "error", "message": _describe_exception(exc)}
     finally:
         guard.active = False
+        _restore_builtins()
     if len(guard.violations) > before:
         return {"status": "violation", "message": "; ".join(guard.violations)}
     return {"status": "ok", "value": codec.encode(value), "after": codec.encode((args, kwargs)),
@@ -196,12 +209,24 @@ def load(request, modules, guard):
         return {"status": "error", "message": "importing the module failed: " + _describe_exception(exc)}
     finally:
         guard.active = False
+        _restore_builtins()
     if guard.violations:
         return {"status": "violation", "message": "; ".join(guard.violations)}
     modules[name] = module
     functions = sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_"))
     return {"status": "ok", "functions": functions, "threads": threading.active_count(),
             "spawned": guard.spawned}
+
+
+_LIVE_BUILTINS = vars(builtins)
+_BUILTINS = dict(_LIVE_BUILTINS)
+
+
+def _restore_builtins():
+    """Undo whatever student code did to ``builtins``: the worker's own encoding relies on them."""
+    if _LIVE_BUILTINS != _BUILTINS:
+        _LIVE_BUILTINS.clear()
+        _LIVE_BUILTINS.update(_BUILTINS)
 
 
 def _describe_exception(exc):

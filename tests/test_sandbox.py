@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -170,3 +171,71 @@ def test_files_written_by_student_code_stay_out_of_the_submission(tmp_path):
         """)
     assert function.status == "passed"
     assert sorted(os.listdir(tmp_path)) == ["optimizers.py"]
+
+
+def test_patching_builtins_and_math_gains_nothing(tmp_path):
+    function = grade_source(tmp_path, """
+        import builtins, math
+        builtins.abs = lambda x: 0
+        builtins.isinstance = lambda *a: True
+        math.isclose = lambda *a, **k: True
+        math.isfinite = lambda x: True
+
+        def sgd(w, dw, state, lr=0.01):
+            return w, state
+        """)
+    assert function.status == "failed" and function.score == 0
+
+
+@pytest.mark.parametrize("body,words", [
+    ("return w - lr * dw + np.nan, state", "contains nan"),
+    ("return w - lr * dw + np.inf, state", "contains inf"),
+    ("return (w - lr * dw).reshape(1, -1), state", "returned ndarray of shape (1, "),
+    ("return (w - lr * dw).astype(str), state", "expected ndarray of shape"),
+    ("return float((w - lr * dw).sum()), state", "returned float"),
+    ("return w - lr * dw", "returned "),
+])
+def test_bad_outputs_fail_and_name_the_problem(tmp_path, body, words):
+    function = grade_source(tmp_path, f"""
+        import numpy as np
+
+        def sgd(w, dw, state, lr=0.01):
+            {body}
+        """)
+    assert function.status == "failed"
+    assert words in function.checks[0].message
+
+
+def test_a_broken_module_does_not_affect_the_others(tmp_path):
+    (tmp_path / "optimizers.py").write_text("import numpy as np\nfrom nowhere import something\n")
+    (tmp_path / "gan.py").write_text((Path(__file__).parent.parent / "solutions" / "gan.py").read_text())
+    result = grade(str(tmp_path), ("optimizers", "gan"), options=Options(max_examples=5))
+    optimizers, gan = result.exercises
+    assert all(f.status == "error" for f in optimizers.functions)
+    assert "ModuleNotFoundError" in optimizers.functions[0].checks[0].message
+    assert gan.score == gan.max_score > 0
+
+
+def test_nothing_is_left_running_after_grading(tmp_path):
+    function = grade_source(tmp_path, """
+        import os, subprocess, threading, time
+
+        def sgd(w, dw, state, lr=0.01):
+            subprocess.Popen(["sleep", "600"])
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    time.sleep(600)
+                os._exit(0)
+            threading.Thread(target=time.sleep, args=(600,)).start()
+            return w - lr * dw, state
+        """)
+    assert function.status == "passed"
+    leftovers = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if b"GRADELAB_SANDBOX=1" in Path(f"/proc/{pid}/environ").read_bytes():
+                leftovers.append(pid)
+        except OSError:
+            pass
+    assert leftovers == []
