@@ -13,7 +13,7 @@ from typing import Optional
 
 import click
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "junit", "gradescope", "markdown")
 
 
 class GradeGroup(click.Group):

@@ -123,3 +123,38 @@ def test_unreadable_notebook_is_a_usage_error(tmp_path):
     broken.write_text("{ not json")
     done = grade("--submission", str(broken))
     assert done.returncode == 2 and "notebook" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def half_right_gan(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gan")
+    source = (ROOT / "solutions" / "gan.py").read_text()
+    (folder / "gan.py").write_text(source + "\n\ndef generator_loss(fake_logits):\n    return 0.0\n")
+    return str(folder)
+
+
+def test_junit_counts_checks_and_failures(half_right_gan):
+    import xml.etree.ElementTree as ET
+
+    done = grade("run", "gan", "--submission", half_right_gan, "--format", "junit")
+    root = ET.fromstring(done.stdout)
+    suite = root.find("testsuite")
+    assert suite.get("name") == "gan"
+    assert int(suite.get("tests")) == len(suite.findall("testcase")) > 0
+    failures = suite.findall("testcase/failure")
+    assert len(failures) == int(suite.get("failures")) > 0
+    assert all(f.get("type") == "failed" for f in failures)
+
+
+def test_gradescope_results_have_a_test_per_function(half_right_gan):
+    doc = as_json(grade("run", "gan", "--submission", half_right_gan, "--format", "gradescope"))
+    assert [t["name"] for t in doc["tests"]] == ["gan.discriminator_loss", "gan.generator_loss", "gan.gan_step"]
+    assert [t["status"] for t in doc["tests"]][:2] == ["passed", "failed"]
+    assert doc["score"] == sum(t["score"] for t in doc["tests"]) < doc["max_score"]
+
+
+def test_markdown_summary(half_right_gan):
+    done = grade("run", "gan", "--submission", half_right_gan, "--format", "markdown")
+    assert done.stdout.startswith("## gradelab: ")
+    assert "| gan | `generator_loss` | ❌ failed |" in done.stdout
+    assert "### Problems" in done.stdout
