@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, find, settings
-from hypothesis.errors import NoSuchExample
+from hypothesis.errors import Flaky, NoSuchExample
 
 from grader.calls import LocalFunction, StudentFault, materialize
 from grader.compare import compare
@@ -40,9 +40,6 @@ class Options:
 
 class _Abort(BaseException):
     """Stops hypothesis at once: retrying a timeout or a stub teaches nothing and costs time."""
-
-    def __init__(self, fault: StudentFault):
-        self.fault = fault
 
 
 #: Faults after which a check stops searching (no shrinking, no retries).
@@ -95,7 +92,7 @@ def run_check(check: Check, spec: FunctionSpec, student: Callable[..., Any], opt
         outcome = _outcome(check, student, args)
         if isinstance(outcome, StudentFault) and outcome.status in _FATAL:
             last.update(args=args, outcome=outcome)
-            raise _Abort(outcome)
+            raise _Abort()
         problem = _problem(check, outcome, args)
         if problem is None:
             return False
@@ -112,6 +109,8 @@ def run_check(check: Check, spec: FunctionSpec, student: Callable[..., Any], opt
         return CheckResult(check.id, PASSED, check.points, check.points), None
     except _Abort:
         pass
+    except Flaky:
+        return CheckResult(check.id, FAILED, 0.0, check.points, UNRELIABLE, plain(last["args"])), None
     args, outcome = last["args"], last["outcome"]
     example = plain(args)
     if isinstance(outcome, StudentFault):
@@ -123,11 +122,19 @@ def run_check(check: Check, spec: FunctionSpec, student: Callable[..., Any], opt
     return CheckResult(check.id, FAILED, 0.0, check.points, last["problem"], example, diagnosis), None
 
 
+UNRELIABLE = ("gave different results for the same input, so it cannot be graded reliably: does it "
+              "depend on the time, os.urandom or state kept between calls? Use only the seed argument.")
+
+
 def _outcome(check: Check, student: Callable[..., Any], args: dict) -> Any:
+    """What the student's code produced for ``args``: a value, or the fault that prevented one."""
     try:
         return check.run(student, fresh_copy(args))
     except StudentFault as fault:
         return fault
+    except Exception as exc:  # the recipe choked on a returned value that the oracle's shape never has
+        return StudentFault("failed", f"the check could not use what your function returned "
+                                      f"({type(exc).__name__}: {exc}); see the expected return value in the stub")
 
 
 def fresh_copy(value: Any) -> Any:

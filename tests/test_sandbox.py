@@ -239,3 +239,23 @@ def test_nothing_is_left_running_after_grading(tmp_path):
         except OSError:
             pass
     assert leftovers == []
+
+
+def test_non_deterministic_code_fails_with_an_explanation(tmp_path):
+    function = grade_source(tmp_path, """
+        calls = []
+
+        def sgd(w, dw, state, lr=0.01):
+            calls.append(1)
+            return (w if len(calls) == 1 else w - lr * dw), state
+        """)
+    assert function.status == "failed"
+    assert "gave different results for the same input" in function.checks[0].message
+
+
+def test_a_return_value_the_check_cannot_unpack_fails_cleanly(tmp_path):
+    (tmp_path / "backprop.py").write_text("def linear_backward(dout, x, W):\n    return 1\n")
+    result = grade(str(tmp_path), ("backprop.linear_backward",), options=Options(max_examples=5))
+    function = result.exercises[0].functions[0]
+    assert function.status == "failed"
+    assert "tuple of 3 values" in function.checks[0].message
