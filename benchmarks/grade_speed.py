@@ -32,25 +32,26 @@ SCENARIOS = {
 }
 
 
-def median_seconds(command: list[str], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def seconds(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     repeats = parser.parse_args().repeats
-    median_seconds(SCENARIOS["floor (import numpy, torch)"], 1)  # warm the file cache
-    floor = None
-    for name, command in SCENARIOS.items():
-        seconds = median_seconds(command, repeats)
-        floor = floor or seconds
-        print(f"{name:34s} {seconds:7.2f} s   {seconds / floor:5.2f}x floor")
+    for command in SCENARIOS.values():  # warm the file cache
+        seconds(command)
+    times: dict[str, list[float]] = {name: [] for name in SCENARIOS}
+    for _ in range(repeats):  # round robin, so drift in the machine's load hits every scenario alike
+        for name, command in SCENARIOS.items():
+            times[name].append(seconds(command))
+    floor = statistics.median(times["floor (import numpy, torch)"])
+    for name, measured in times.items():
+        median = statistics.median(measured)
+        print(f"{name:34s} {median:7.2f} s   {median / floor:5.2f}x floor   (min {min(measured):.2f} s)")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, find, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Flaky, NoSuchExample
 
 from grader.calls import LocalFunction, StudentFault, materialize
@@ -44,6 +45,15 @@ class _Abort(BaseException):
 
 #: Faults after which a check stops searching (no shrinking, no retries).
 _FATAL = {"timeout", "not_implemented", "missing", "violation", "crashed"}
+
+
+def warm_up() -> None:
+    """Run hypothesis once, on nothing, before the oracles import PyTorch.
+
+    Hypothesis's first run registers its random generator with a full garbage collection and a
+    scan of the heap: milliseconds on a small heap, a tenth of a second once torch is loaded.
+    """
+    find(st.just(0), lambda _: True, settings=settings(database=None, max_examples=1, phases=(Phase.generate,)))
 
 
 def param_names(check: Check) -> tuple[str, ...]:

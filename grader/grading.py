@@ -11,7 +11,7 @@ from multiprocessing import get_context
 from typing import Callable, Optional
 
 from grader import catalog, integrity
-from grader.engine import Options, grade_function
+from grader.engine import Options, grade_function, warm_up
 from grader.results import (ERROR, MISSING, SKIPPED, VIOLATION, CheckResult, ExerciseResult,
                             FunctionResult, GradeResult)
 from grader.sandbox import NUMPY_FORBIDDEN, Sandbox
@@ -34,6 +34,7 @@ def grade(path: str, names: tuple[str, ...] = (), tier: str = "core", options: O
     submission = open_submission(path)
     try:
         with Sandbox(submission.files, timeout=timeout) as sandbox:  # starts while the specs import
+            warm_up()
             selection = catalog.select(names, tier)
             groups = _split(selection, jobs or default_jobs())
             with ProcessPoolExecutor(len(groups) - 1, mp_context=get_context("fork")) if len(groups) > 1 else nullcontext() as pool:
