@@ -110,13 +110,18 @@ class ExerciseSpec:
 class ModuleSpec:
     """Builder used by ``grader/specs/<module>.py``: one short block per function.
 
-    >>> spec = ModuleSpec("optimizers", "Optimizers")
+    >>> spec = ModuleSpec("optimizers", "Optimizers", reference=ref)
     >>> spec.check("sgd", "matches_torch", points=1, inputs=..., oracle=ref.sgd, tol=...)
-    >>> spec.mistake("sgd", "sgd.plus_sign", "You added the gradient ...", mistakes.sgd_plus)
+    >>> spec.mistakes("sgd", gradient_ascent="You added the gradient ...")
+
+    ``mistakes`` names each mistake ``<function>.<name>`` and takes its implementation from the
+    reference module's ``<function>__<name>``.
     """
 
-    def __init__(self, name: str, title: str, tier: str = "core", allowed_imports: tuple[str, ...] = ()):
+    def __init__(self, name: str, title: str, reference: Any = None, tier: str = "core",
+                 allowed_imports: tuple[str, ...] = ()):
         self.exercise = ExerciseSpec(name, title, tier, allowed_imports=allowed_imports)
+        self.reference = reference
 
     def function(self, name: str) -> FunctionSpec:
         return self.exercise.functions.setdefault(name, FunctionSpec(self.exercise.name, name))
@@ -133,3 +138,8 @@ class ModuleSpec:
         made = Mistake(id, message, impl)
         self.function(function).mistakes.append(made)
         return made
+
+    def mistakes(self, function: str, **messages: str) -> None:
+        """Catalogue ``reference.<function>__<name>`` as mistake ``<function>.<name>``, in order."""
+        for name, message in messages.items():
+            self.mistake(function, f"{function}.{name}", message, getattr(self.reference, f"{function}__{name}"))

@@ -25,7 +25,7 @@ from grader.spec import ModuleSpec
 from grader.strategies import dims, rng, seeds, uniform
 from reference import attention as ref
 
-spec = ModuleSpec("attention", "Attention")
+spec = ModuleSpec("attention", "Attention", reference=ref)
 
 ATTN_TOL = Tolerance(1e-9, 1e-12, "softmax and short float64 matmuls in any order agree with "
                      "PyTorch to ~1e-15; the nearest mistake (1/sqrt(dv) for 1/sqrt(d)) moves "
@@ -100,26 +100,24 @@ sdpa_check("mask_batched_broadcast", "batched inputs with a mask of the scores' 
            "(..., Tq, Tk) or one that broadcasts to it: (Tq, Tk) shared by the batch, (B, 1, Tk) "
            "key padding, (Tk,) ...", sdpa_inputs(lead_dims=(1, 2), mask="any"))
 
-for mistake, message in [
-    ("no_scale", "You did not scale the scores: divide q @ k^T by sqrt(d), where d is the "
-                 "last axis of q and k, before the softmax."),
-    ("scale_by_d", "You divided the scores by d; scaled dot-product attention divides by "
-                   "sqrt(d)."),
-    ("scale_by_dv", "You scaled by sqrt(dv), the value size (v.shape[-1]); the scale is "
-                    "1/sqrt(d) with d = q.shape[-1], the size the dot products sum over."),
-    ("softmax_over_queries", "Your softmax normalises over the queries (axis -2): each query's "
-                             "weights over the keys (axis -1) must sum to 1."),
-    ("mask_ignored", "You ignored the mask: scores where mask is False must get -inf (or a "
-                     "very large negative number) before the softmax."),
-    ("mask_inverted", "You blocked the keys where mask is True; True means 'may attend', so "
-                      "set the scores to -inf where mask is False."),
-    ("masked_scores_set_to_zero", "You set blocked scores to 0, which still gives them weight "
-                                  "exp(0); set them to -inf before the softmax."),
-    ("mask_after_softmax", "You zeroed the blocked weights after the softmax, so the rows no "
-                           "longer sum to 1; mask the scores with -inf before the softmax."),
-]:
-    spec.mistake("scaled_dot_product_attention", f"scaled_dot_product_attention.{mistake}",
-                 message, getattr(ref, f"scaled_dot_product_attention__{mistake}"))
+spec.mistakes(
+    "scaled_dot_product_attention",
+    no_scale=("You did not scale the scores: divide q @ k^T by sqrt(d), where d is the last axis "
+              "of q and k, before the softmax."),
+    scale_by_d="You divided the scores by d; scaled dot-product attention divides by sqrt(d).",
+    scale_by_dv=("You scaled by sqrt(dv), the value size (v.shape[-1]); the scale is 1/sqrt(d) "
+                 "with d = q.shape[-1], the size the dot products sum over."),
+    softmax_over_queries=("Your softmax normalises over the queries (axis -2): each query's "
+                          "weights over the keys (axis -1) must sum to 1."),
+    mask_ignored=("You ignored the mask: scores where mask is False must get -inf (or a very large "
+                  "negative number) before the softmax."),
+    mask_inverted=("You blocked the keys where mask is True; True means 'may attend', so set the "
+                   "scores to -inf where mask is False."),
+    masked_scores_set_to_zero=("You set blocked scores to 0, which still gives them weight exp(0); "
+                               "set them to -inf before the softmax."),
+    mask_after_softmax=("You zeroed the blocked weights after the softmax, so the rows no longer "
+                        "sum to 1; mask the scores with -inf before the softmax."),
+)
 
 
 # causal_mask ----------------------------------------------------------------------------------
@@ -163,20 +161,19 @@ spec.check("causal_mask", "boolean_dtype", points=1, description="the mask is a 
            "array (dtype bool), whatever its pattern (the pattern has its own check)",
            inputs=t_values, oracle=ref.causal_mask, tol=EXACT, verify=bool_dtype_verify)
 
-for mistake, message in [
-    ("upper_triangle", "Your mask is True on and above the diagonal: a causal mask lets query "
-                       "i attend to keys j <= i, the lower triangle (np.tril)."),
-    ("true_means_blocked", "Your mask is True strictly above the diagonal, the positions to "
-                           "block; in this course True means 'may attend', so return the lower "
-                           "triangle including the diagonal."),
-    ("diagonal_excluded", "Your mask leaves out the diagonal: every position may attend to "
-                          "itself, so the diagonal must be True (np.tril with k=0)."),
-    ("int_dtype", "Your mask holds integers 0/1; return a boolean array (dtype=bool)."),
-    ("float_dtype", "Your mask holds floats 0.0/1.0 (np.ones is float64 by default); return a "
-                    "boolean array (dtype=bool)."),
-]:
-    spec.mistake("causal_mask", f"causal_mask.{mistake}", message,
-                 getattr(ref, f"causal_mask__{mistake}"))
+spec.mistakes(
+    "causal_mask",
+    upper_triangle=("Your mask is True on and above the diagonal: a causal mask lets query i "
+                    "attend to keys j <= i, the lower triangle (np.tril)."),
+    true_means_blocked=("Your mask is True strictly above the diagonal, the positions to block; in "
+                        "this course True means 'may attend', so return the lower triangle "
+                        "including the diagonal."),
+    diagonal_excluded=("Your mask leaves out the diagonal: every position may attend to itself, so "
+                       "the diagonal must be True (np.tril with k=0)."),
+    int_dtype="Your mask holds integers 0/1; return a boolean array (dtype=bool).",
+    float_dtype=("Your mask holds floats 0.0/1.0 (np.ones is float64 by default); return a boolean "
+                 "array (dtype=bool)."),
+)
 
 
 # multi_head_attention -------------------------------------------------------------------------
@@ -214,31 +211,30 @@ mha_check("mask_shared", "a (T, T) boolean mask applies to every batch element a
 mha_check("mask_4d", "a mask of shape (N, 1, T, T), (1, H, T, T) or (N, H, T, T)",
           mha_inputs(mask="4d"))
 
-for mistake, message in [
-    ("heads_split_interleaved", "You split the heads as (N, T, E/H, H), so head h takes every "
-                                "H-th feature; head h owns the contiguous block of columns "
-                                "h*E/H ... (h+1)*E/H - 1: reshape to (N, T, H, E/H) and then "
-                                "transpose to (N, H, T, E/H)."),
-    ("split_reshape_without_transpose", "You reshaped (N, T, E) straight to (N, H, T, E/H), "
-                                        "which mixes time steps into heads; reshape to "
-                                        "(N, T, H, E/H) first, then swap axes 1 and 2."),
-    ("merge_reshape_without_transpose", "You reshaped the heads' output (N, H, T, E/H) straight "
-                                        "to (N, T, E); transpose back to (N, T, H, E/H) before "
-                                        "the reshape so each time step gets its own heads."),
-    ("heads_concatenated_interleaved", "You merged the heads as (N, T, E/H, H), interleaving "
-                                       "their features; concatenate the heads in order: "
-                                       "(N, H, T, E/H) -> (N, T, H, E/H) -> (N, T, E)."),
-    ("scale_by_sqrt_embed_dim", "You scaled the scores by 1/sqrt(E); each head attends in "
-                                "E/H dimensions, so the scale is 1/sqrt(E/H)."),
-    ("missing_output_projection", "You returned the concatenated heads without the output "
-                                  "projection: multiply by Wo at the end."),
-    ("weights_transposed", "You applied the weights as x @ W.T (nn.Linear's layout); here the "
-                           "weights are (E_in, E_out) and are applied as x @ W."),
-    ("mask_ignored", "You ignored the mask: pass it to the attention of every head (it "
-                     "broadcasts against the (N, H, T, T) scores)."),
-]:
-    spec.mistake("multi_head_attention", f"multi_head_attention.{mistake}", message,
-                 getattr(ref, f"multi_head_attention__{mistake}"))
+spec.mistakes(
+    "multi_head_attention",
+    heads_split_interleaved=("You split the heads as (N, T, E/H, H), so head h takes every H-th "
+                             "feature; head h owns the contiguous block of columns h*E/H ... "
+                             "(h+1)*E/H - 1: reshape to (N, T, H, E/H) and then transpose to (N, "
+                             "H, T, E/H)."),
+    split_reshape_without_transpose=("You reshaped (N, T, E) straight to (N, H, T, E/H), which "
+                                     "mixes time steps into heads; reshape to (N, T, H, E/H) "
+                                     "first, then swap axes 1 and 2."),
+    merge_reshape_without_transpose=("You reshaped the heads' output (N, H, T, E/H) straight to "
+                                     "(N, T, E); transpose back to (N, T, H, E/H) before the "
+                                     "reshape so each time step gets its own heads."),
+    heads_concatenated_interleaved=("You merged the heads as (N, T, E/H, H), interleaving their "
+                                    "features; concatenate the heads in order: (N, H, T, E/H) -> "
+                                    "(N, T, H, E/H) -> (N, T, E)."),
+    scale_by_sqrt_embed_dim=("You scaled the scores by 1/sqrt(E); each head attends in E/H "
+                             "dimensions, so the scale is 1/sqrt(E/H)."),
+    missing_output_projection=("You returned the concatenated heads without the output projection: "
+                               "multiply by Wo at the end."),
+    weights_transposed=("You applied the weights as x @ W.T (nn.Linear's layout); here the weights "
+                        "are (E_in, E_out) and are applied as x @ W."),
+    mask_ignored=("You ignored the mask: pass it to the attention of every head (it broadcasts "
+                  "against the (N, H, T, T) scores)."),
+)
 
 
 # positional_encoding --------------------------------------------------------------------------
@@ -254,19 +250,18 @@ spec.check("positional_encoding", "transformer_sizes", points=1, description="th
                                          "d_model": st.sampled_from([16, 32, 64, 128, 256])}),
            oracle=ref.positional_encoding, tol=PE_TOL)
 
-for mistake, message in [
-    ("sin_cos_swapped", "You put the cosine in the even columns and the sine in the odd ones; "
-                        "PE[p, 2i] is the sine and PE[p, 2i+1] the cosine."),
-    ("sin_block_then_cos_block", "You concatenated all the sines and then all the cosines; "
-                                 "they interleave: column 2i is a sine, column 2i+1 the cosine "
-                                 "of the same angle."),
-    ("exponent_without_factor_2", "Your frequencies use 10000**(i/d) with i the pair index; the "
-                                  "exponent is 2i/d (np.arange(0, d, 2) / d)."),
-    ("exponent_uses_column_index", "Your cosine column 2i+1 uses the exponent (2i+1)/d; the sine "
-                                   "and the cosine of a pair share the angle p / 10000**(2i/d)."),
-    ("base_1000", "Your frequencies use the base 1000; the sinusoidal encoding uses 10000."),
-    ("positions_start_at_one", "Your positions start at 1; they are 0, 1, ..., seq_len-1, so "
-                               "the first row is [0, 1, 0, 1, ...]."),
-]:
-    spec.mistake("positional_encoding", f"positional_encoding.{mistake}", message,
-                 getattr(ref, f"positional_encoding__{mistake}"))
+spec.mistakes(
+    "positional_encoding",
+    sin_cos_swapped=("You put the cosine in the even columns and the sine in the odd ones; PE[p, "
+                     "2i] is the sine and PE[p, 2i+1] the cosine."),
+    sin_block_then_cos_block=("You concatenated all the sines and then all the cosines; they "
+                              "interleave: column 2i is a sine, column 2i+1 the cosine of the same "
+                              "angle."),
+    exponent_without_factor_2=("Your frequencies use 10000**(i/d) with i the pair index; the "
+                               "exponent is 2i/d (np.arange(0, d, 2) / d)."),
+    exponent_uses_column_index=("Your cosine column 2i+1 uses the exponent (2i+1)/d; the sine and "
+                                "the cosine of a pair share the angle p / 10000**(2i/d)."),
+    base_1000="Your frequencies use the base 1000; the sinusoidal encoding uses 10000.",
+    positions_start_at_one=("Your positions start at 1; they are 0, 1, ..., seq_len-1, so the "
+                            "first row is [0, 1, 0, 1, ...]."),
+)

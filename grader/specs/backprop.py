@@ -20,7 +20,7 @@ from grader.spec import ModuleSpec
 from grader.strategies import dims, rng, seeds, uniform
 from reference import backprop as ref
 
-spec = ModuleSpec("backprop", "Backpropagation by hand")
+spec = ModuleSpec("backprop", "Backpropagation by hand", reference=ref)
 
 TOL = Tolerance(1e-7, 1e-10, "float64 matrix products and a log-sum-exp agree with autograd to "
                 "~1e-15 relative in any order; the nearest catalogued mistake moves an output by ~1e-2")
@@ -56,14 +56,13 @@ spec.check("linear_forward", "matches_torch", points=1,
 spec.check("linear_forward", "one_sample", points=1,
            description="a batch of one sample (1, D) gives scores of shape (1, M)",
            inputs=linear_inputs(one_sample=True), oracle=ref.linear_forward, tol=TOL)
-spec.mistake("linear_forward", "linear_forward.forgot_bias",
-             "Your output is x @ W without the bias: add b (shape (M,)), which broadcasts over the rows.",
-             ref.linear_forward__forgot_bias)
-spec.mistake("linear_forward", "linear_forward.subtracted_bias",
-             "You subtracted the bias; the affine layer is x @ W + b.", ref.linear_forward__subtracted_bias)
-spec.mistake("linear_forward", "linear_forward.applied_relu",
-             "You applied a ReLU inside the linear layer; linear_forward returns the raw affine "
-             "scores x @ W + b (the activation is a separate step).", ref.linear_forward__applied_relu)
+spec.mistakes(
+    "linear_forward",
+    forgot_bias="Your output is x @ W without the bias: add b (shape (M,)), which broadcasts over the rows.",
+    subtracted_bias="You subtracted the bias; the affine layer is x @ W + b.",
+    applied_relu=("You applied a ReLU inside the linear layer; linear_forward returns the raw affine "
+                  "scores x @ W + b (the activation is a separate step)."),
+)
 
 
 # linear_backward ----------------------------------------------------------------------------
@@ -81,22 +80,20 @@ for index, name in enumerate(("dx", "dW", "db")):
                description=f"{name} {shape} equals the autograd gradient of sum(dout * (x @ W + b))",
                inputs=linear_backward_inputs(), oracle=ref.linear_backward, tol=TOL,
                run=part("linear_backward", index, name))
-spec.mistake("linear_backward", "linear_backward.dW_transposed",
-             "Your dW has shape (M, D): dout.T @ x is the transpose. dW must have W's shape (D, M): "
-             "use x.T @ dout.", ref.linear_backward__dW_transposed)
-spec.mistake("linear_backward", "linear_backward.dW_averaged",
-             "You divided dW by the batch size. dout already carries any 1/N of the loss; "
-             "dW = x.T @ dout sums over the batch.", ref.linear_backward__dW_averaged)
-spec.mistake("linear_backward", "linear_backward.db_kept_axis",
-             "Your db has shape (1, M) (sum with keepdims=True). A gradient has its parameter's "
-             "shape: b is (M,), so db = dout.sum(axis=0); a (1, M) gradient would silently turn b "
-             "into a (1, M) array in an update.", ref.linear_backward__db_kept_axis)
-spec.mistake("linear_backward", "linear_backward.db_wrong_axis",
-             "You summed dout over axis 1 (the outputs), which gives one number per sample. db sums "
-             "over the batch axis: dout.sum(axis=0), shape (M,).", ref.linear_backward__db_wrong_axis)
-spec.mistake("linear_backward", "linear_backward.db_mean",
-             "You averaged dout over the batch for db. b is added to every row, so its gradient "
-             "is the sum: dout.sum(axis=0).", ref.linear_backward__db_mean)
+spec.mistakes(
+    "linear_backward",
+    dW_transposed=("Your dW has shape (M, D): dout.T @ x is the transpose. dW must have W's shape (D, M): "
+                   "use x.T @ dout."),
+    dW_averaged=("You divided dW by the batch size. dout already carries any 1/N of the loss; "
+                 "dW = x.T @ dout sums over the batch."),
+    db_kept_axis=("Your db has shape (1, M) (sum with keepdims=True). A gradient has its parameter's "
+                  "shape: b is (M,), so db = dout.sum(axis=0); a (1, M) gradient would silently turn b "
+                  "into a (1, M) array in an update."),
+    db_wrong_axis=("You summed dout over axis 1 (the outputs), which gives one number per sample. db sums "
+                   "over the batch axis: dout.sum(axis=0), shape (M,)."),
+    db_mean=("You averaged dout over the batch for db. b is added to every row, so its gradient "
+             "is the sum: dout.sum(axis=0)."),
+)
 
 
 # mlp_forward --------------------------------------------------------------------------------
@@ -133,19 +130,16 @@ spec.check("mlp_forward", "matches_torch", points=1,
 spec.check("mlp_forward", "one_sample", points=1,
            description="a batch of one sample (1, D) gives scores of shape (1, C)",
            inputs=mlp_inputs(one_sample=True), oracle=ref.mlp_forward, tol=TOL)
-spec.mistake("mlp_forward", "mlp_forward.relu_on_output",
-             "You applied ReLU to the output scores as well. Only the hidden layer is rectified; "
-             "the scores are linear (they may be negative).", ref.mlp_forward__relu_on_output)
-spec.mistake("mlp_forward", "mlp_forward.forgot_hidden_bias",
-             "The hidden layer is missing its bias: h = relu(X @ W1 + b1).", ref.mlp_forward__forgot_hidden_bias)
-spec.mistake("mlp_forward", "mlp_forward.forgot_output_bias",
-             "The output layer is missing its bias: scores = h @ W2 + b2.", ref.mlp_forward__forgot_output_bias)
-spec.mistake("mlp_forward", "mlp_forward.sigmoid_hidden",
-             "You used a sigmoid in the hidden layer; this network uses ReLU, max(0, z).",
-             ref.mlp_forward__sigmoid_hidden)
-spec.mistake("mlp_forward", "mlp_forward.no_hidden_activation",
-             "The hidden layer has no activation, so the network collapses to one linear map: "
-             "apply ReLU, max(0, z), to X @ W1 + b1.", ref.mlp_forward__no_hidden_activation)
+spec.mistakes(
+    "mlp_forward",
+    relu_on_output=("You applied ReLU to the output scores as well. Only the hidden layer is rectified; "
+                    "the scores are linear (they may be negative)."),
+    forgot_hidden_bias="The hidden layer is missing its bias: h = relu(X @ W1 + b1).",
+    forgot_output_bias="The output layer is missing its bias: scores = h @ W2 + b2.",
+    sigmoid_hidden="You used a sigmoid in the hidden layer; this network uses ReLU, max(0, z).",
+    no_hidden_activation=("The hidden layer has no activation, so the network collapses to one linear map: "
+                          "apply ReLU, max(0, z), to X @ W1 + b1."),
+)
 
 
 # mlp_loss_and_grads -------------------------------------------------------------------------
@@ -164,29 +158,22 @@ spec.check("mlp_loss_and_grads", "regularized", points=1,
                        "(biases are not regularized)",
            inputs=mlp_inputs(labels=True, reg=st.sampled_from([0.1, 0.5, 1.0])),
            oracle=ref.mlp_loss_and_grads, tol=TOL, outputs=("loss", "grads"))
-spec.mistake("mlp_loss_and_grads", "mlp_loss_and_grads.loss_summed",
-             "Your loss is the sum over the batch; the contract asks for the mean: divide by N.",
-             ref.mlp_loss_and_grads__loss_summed)
-spec.mistake("mlp_loss_and_grads", "mlp_loss_and_grads.grads_not_divided_by_n",
-             "Your gradients are N times too large: the loss is a mean, so dscores = (probs - "
-             "one_hot(y)) / N.", ref.mlp_loss_and_grads__grads_not_divided_by_n)
-spec.mistake("mlp_loss_and_grads", "mlp_loss_and_grads.forgot_relu_mask",
-             "You passed the gradient through the ReLU unchanged. Backprop through ReLU zeroes it "
-             "where the pre-activation was not positive: dz1 = dh * (z1 > 0).",
-             ref.mlp_loss_and_grads__forgot_relu_mask)
-spec.mistake("mlp_loss_and_grads", "mlp_loss_and_grads.bias_grads_kept_axis",
-             "Your bias gradients have shape (1, H) / (1, C) (sum with keepdims=True). Each gradient "
-             "has its parameter's shape: b1 is (H,) and b2 is (C,), so sum over axis 0 without "
-             "keepdims.", ref.mlp_loss_and_grads__bias_grads_kept_axis)
-spec.mistake("mlp_loss_and_grads", "mlp_loss_and_grads.reg_without_half",
-             "Your penalty is reg * sum(W**2) (gradient 2 * reg * W); the contract's is "
-             "0.5 * reg * sum(W**2), whose gradient is reg * W.", ref.mlp_loss_and_grads__reg_without_half)
-spec.mistake("mlp_loss_and_grads", "mlp_loss_and_grads.regularized_biases",
-             "You regularized b1 and b2 too; the penalty covers only W1 and W2.",
-             ref.mlp_loss_and_grads__regularized_biases)
-spec.mistake("mlp_loss_and_grads", "mlp_loss_and_grads.reg_missing_from_grads",
-             "The penalty is in your loss but not in your gradients: add reg * W1 to dW1 and "
-             "reg * W2 to dW2.", ref.mlp_loss_and_grads__reg_missing_from_grads)
+spec.mistakes(
+    "mlp_loss_and_grads",
+    loss_summed="Your loss is the sum over the batch; the contract asks for the mean: divide by N.",
+    grads_not_divided_by_n=("Your gradients are N times too large: the loss is a mean, so dscores = (probs - "
+                            "one_hot(y)) / N."),
+    forgot_relu_mask=("You passed the gradient through the ReLU unchanged. Backprop through ReLU zeroes it "
+                      "where the pre-activation was not positive: dz1 = dh * (z1 > 0)."),
+    bias_grads_kept_axis=("Your bias gradients have shape (1, H) / (1, C) (sum with keepdims=True). Each gradient "
+                          "has its parameter's shape: b1 is (H,) and b2 is (C,), so sum over axis 0 without "
+                          "keepdims."),
+    reg_without_half=("Your penalty is reg * sum(W**2) (gradient 2 * reg * W); the contract's is "
+                      "0.5 * reg * sum(W**2), whose gradient is reg * W."),
+    regularized_biases="You regularized b1 and b2 too; the penalty covers only W1 and W2.",
+    reg_missing_from_grads=("The penalty is in your loss but not in your gradients: add reg * W1 to dW1 and "
+                            "reg * W2 to dW2."),
+)
 
 
 # perceptron_train ---------------------------------------------------------------------------
@@ -240,27 +227,18 @@ spec.check("perceptron_train", "ties_predict_zero", points=1,
                        "exactly 0 predicts 0",
            inputs=perceptron_train_inputs(integer_ties=True), oracle=ref.perceptron_train,
            tol=EXACT_SCORES, outputs=("w", "b"))
-spec.mistake("perceptron_train", "perceptron_train.labels_pm1",
-             "Your w and b are exactly twice the expected ones: you used -1/+1 labels and "
-             "predictions, so y - pred is ±2. Labels and predictions here are 0/1.",
-             ref.perceptron_train__labels_pm1)
-spec.mistake("perceptron_train", "perceptron_train.bias_not_updated",
-             "Your bias never changes: update it along with w, b += lr * (y - pred).",
-             ref.perceptron_train__bias_not_updated)
-spec.mistake("perceptron_train", "perceptron_train.bias_without_lr",
-             "Your bias step ignores the learning rate: b += lr * (y - pred), like w.",
-             ref.perceptron_train__bias_without_lr)
-spec.mistake("perceptron_train", "perceptron_train.single_epoch",
-             "You made only one pass over the data: repeat the pass `epochs` times.",
-             ref.perceptron_train__single_epoch)
-spec.mistake("perceptron_train", "perceptron_train.ge_threshold",
-             "You predict 1 when w.x + b >= 0; the rule predicts 1 only when w.x + b > 0 "
-             "(a score of exactly 0, as at the very first sample with zero weights, predicts 0).",
-             ref.perceptron_train__ge_threshold)
-spec.mistake("perceptron_train", "perceptron_train.sign_prediction",
-             "You turned np.sign(score) into a prediction; at a score of exactly 0 (the very first "
-             "sample, with zero weights) that gives 0.5 instead of 0. Predict 1 if score > 0 else 0.",
-             ref.perceptron_train__sign_prediction)
+spec.mistakes(
+    "perceptron_train",
+    labels_pm1=("Your w and b are exactly twice the expected ones: you used -1/+1 labels and "
+                "predictions, so y - pred is ±2. Labels and predictions here are 0/1."),
+    bias_not_updated="Your bias never changes: update it along with w, b += lr * (y - pred).",
+    bias_without_lr="Your bias step ignores the learning rate: b += lr * (y - pred), like w.",
+    single_epoch="You made only one pass over the data: repeat the pass `epochs` times.",
+    ge_threshold=("You predict 1 when w.x + b >= 0; the rule predicts 1 only when w.x + b > 0 "
+                  "(a score of exactly 0, as at the very first sample with zero weights, predicts 0)."),
+    sign_prediction=("You turned np.sign(score) into a prediction; at a score of exactly 0 (the very first "
+                     "sample, with zero weights) that gives 0.5 instead of 0. Predict 1 if score > 0 else 0."),
+)
 
 
 # perceptron_predict -------------------------------------------------------------------------
@@ -287,15 +265,11 @@ spec.check("perceptron_predict", "matches_rule", points=1,
 spec.check("perceptron_predict", "zero_score_predicts_zero", points=1,
            description="integer data where some scores are exactly 0: those predict 0",
            inputs=perceptron_predict_inputs(ties=True), oracle=ref.perceptron_predict, tol=EXACT_SCORES)
-spec.mistake("perceptron_predict", "perceptron_predict.ge_threshold",
-             "You predict 1 when the score is >= 0; a score of exactly 0 predicts 0 (the rule is > 0).",
-             ref.perceptron_predict__ge_threshold)
-spec.mistake("perceptron_predict", "perceptron_predict.forgot_bias",
-             "You thresholded X @ w without adding b: predict 1 where X @ w + b > 0.",
-             ref.perceptron_predict__forgot_bias)
-spec.mistake("perceptron_predict", "perceptron_predict.raw_score",
-             "You returned the raw scores X @ w + b; return 0/1 predictions, e.g. "
-             "(X @ w + b > 0).astype(np.int64).", ref.perceptron_predict__raw_score)
-spec.mistake("perceptron_predict", "perceptron_predict.labels_pm1",
-             "You returned -1/+1 labels; the perceptron here predicts 0/1.",
-             ref.perceptron_predict__labels_pm1)
+spec.mistakes(
+    "perceptron_predict",
+    ge_threshold="You predict 1 when the score is >= 0; a score of exactly 0 predicts 0 (the rule is > 0).",
+    forgot_bias="You thresholded X @ w without adding b: predict 1 where X @ w + b > 0.",
+    raw_score=("You returned the raw scores X @ w + b; return 0/1 predictions, e.g. "
+               "(X @ w + b > 0).astype(np.int64)."),
+    labels_pm1="You returned -1/+1 labels; the perceptron here predicts 0/1.",
+)

@@ -20,7 +20,7 @@ from grader.spec import ModuleSpec
 from grader.strategies import away_from_zero, dims, rng, seeds, uniform
 from reference import batchnorm as ref
 
-spec = ModuleSpec("batchnorm", "Normalization")
+spec = ModuleSpec("batchnorm", "Normalization", reference=ref)
 
 FWD_TOL = Tolerance(1e-9, 1e-11, "float64 normalisation written in any order agrees with torch to "
                     "~1e-14; the closest mistake (eps outside the sqrt at the default eps) moves "
@@ -134,23 +134,18 @@ spec.check("batchnorm_forward", "matches_torch", points=1,
 spec.check("batchnorm_forward", "large_eps", points=1,
            description="with eps comparable to the variance, eps is added inside the square root",
            inputs=batch_inputs(eps=LARGE_EPS), oracle=ref.batchnorm_forward, tol=FWD_TOL)
-spec.mistake("batchnorm_forward", "batchnorm_forward.unbiased_variance",
-             "You normalised with the unbiased variance (dividing by N-1). Batch norm's training "
-             "forward pass uses the biased batch variance: the mean of (x - mean)**2 over the batch.",
-             ref.batchnorm_forward__unbiased_variance)
-spec.mistake("batchnorm_forward", "batchnorm_forward.eps_outside_sqrt",
-             "You divided by sqrt(var) + eps. eps belongs inside the square root: sqrt(var + eps).",
-             ref.batchnorm_forward__eps_outside_sqrt)
-spec.mistake("batchnorm_forward", "batchnorm_forward.normalised_over_features",
-             "You normalised each example over its features (axis 1). Batch norm normalises each "
-             "feature over the batch: take the mean and variance along axis 0.",
-             ref.batchnorm_forward__normalised_over_features)
-spec.mistake("batchnorm_forward", "batchnorm_forward.forgot_gamma_beta",
-             "You returned the normalised x without the learnable scale and shift: the output is "
-             "gamma * x_hat + beta.", ref.batchnorm_forward__forgot_gamma_beta)
-spec.mistake("batchnorm_forward", "batchnorm_forward.no_mean_subtraction",
-             "You divided x by the batch standard deviation without subtracting the batch mean "
-             "first: x_hat = (x - mean) / sqrt(var + eps).", ref.batchnorm_forward__no_mean_subtraction)
+spec.mistakes(
+    "batchnorm_forward",
+    unbiased_variance=("You normalised with the unbiased variance (dividing by N-1). Batch norm's training "
+                       "forward pass uses the biased batch variance: the mean of (x - mean)**2 over the batch."),
+    eps_outside_sqrt="You divided by sqrt(var) + eps. eps belongs inside the square root: sqrt(var + eps).",
+    normalised_over_features=("You normalised each example over its features (axis 1). Batch norm normalises each "
+                              "feature over the batch: take the mean and variance along axis 0."),
+    forgot_gamma_beta=("You returned the normalised x without the learnable scale and shift: the output is "
+                       "gamma * x_hat + beta."),
+    no_mean_subtraction=("You divided x by the batch standard deviation without subtracting the batch mean "
+                         "first: x_hat = (x - mean) / sqrt(var + eps)."),
+)
 
 # batchnorm_backward --------------------------------------------------------------------------
 spec.check("batchnorm_backward", "matches_autograd", points=1,
@@ -162,30 +157,22 @@ spec.check("batchnorm_backward", "large_eps", points=1,
            description="the gradients use sqrt(var + eps) when eps is comparable to the variance",
            inputs=batch_inputs(backward=True, eps=LARGE_EPS), oracle=ref.batchnorm_backward,
            tol=BWD_TOL, outputs=GRADS)
-spec.mistake("batchnorm_backward", "batchnorm_backward.no_mean_terms",
-             "Your dx is dout * gamma / std, as if the batch mean and variance were constants. They "
-             "depend on every x in the batch: subtract the mean of dout*gamma and the x_hat-weighted "
-             "term, dx = gamma/std * (dout - mean(dout) - x_hat * mean(dout * x_hat)).",
-             ref.batchnorm_backward__no_mean_terms)
-spec.mistake("batchnorm_backward", "batchnorm_backward.missing_variance_term",
-             "Your dx accounts for the mean but not for the variance: it is missing the "
-             "- x_hat * mean(dout * x_hat) term that flows through the batch variance.",
-             ref.batchnorm_backward__missing_variance_term)
-spec.mistake("batchnorm_backward", "batchnorm_backward.dgamma_without_xhat",
-             "Your dgamma is the sum of dout. Since out = gamma * x_hat + beta, dgamma is the sum "
-             "over the batch of dout * x_hat.", ref.batchnorm_backward__dgamma_without_xhat)
-spec.mistake("batchnorm_backward", "batchnorm_backward.dbeta_averaged",
-             "You averaged dout over the batch for dbeta. beta is added to every example, so its "
-             "gradient is the sum of dout over the batch, not the mean.",
-             ref.batchnorm_backward__dbeta_averaged)
-spec.mistake("batchnorm_backward", "batchnorm_backward.unbiased_variance",
-             "Your gradients use the unbiased variance (divided by N-1); the forward pass uses the "
-             "biased one (divided by N), and so must its gradient.",
-             ref.batchnorm_backward__unbiased_variance)
-spec.mistake("batchnorm_backward", "batchnorm_backward.kept_batch_axis",
-             "Your dgamma and dbeta have shape (1, D). gamma and beta have shape (D,), so their "
-             "gradients must too: sum over axis 0 without keepdims.",
-             ref.batchnorm_backward__kept_batch_axis)
+spec.mistakes(
+    "batchnorm_backward",
+    no_mean_terms=("Your dx is dout * gamma / std, as if the batch mean and variance were constants. They "
+                   "depend on every x in the batch: subtract the mean of dout*gamma and the x_hat-weighted "
+                   "term, dx = gamma/std * (dout - mean(dout) - x_hat * mean(dout * x_hat))."),
+    missing_variance_term=("Your dx accounts for the mean but not for the variance: it is missing the "
+                           "- x_hat * mean(dout * x_hat) term that flows through the batch variance."),
+    dgamma_without_xhat=("Your dgamma is the sum of dout. Since out = gamma * x_hat + beta, dgamma is the sum "
+                         "over the batch of dout * x_hat."),
+    dbeta_averaged=("You averaged dout over the batch for dbeta. beta is added to every example, so its "
+                    "gradient is the sum of dout over the batch, not the mean."),
+    unbiased_variance=("Your gradients use the unbiased variance (divided by N-1); the forward pass uses the "
+                       "biased one (divided by N), and so must its gradient."),
+    kept_batch_axis=("Your dgamma and dbeta have shape (1, D). gamma and beta have shape (D,), so their "
+                     "gradients must too: sum over axis 0 without keepdims."),
+)
 
 # batchnorm_running_stats ---------------------------------------------------------------------
 spec.check("batchnorm_running_stats", "matches_torch", points=1,
@@ -202,21 +189,19 @@ spec.check("batchnorm_running_stats", "several_batches", points=1,
                        "PyTorch's running buffers",
            inputs=running_inputs(batches=st.integers(2, 4)), oracle=ref.batchnorm_running_stats,
            tol=STATS_TOL, run=several_batches)
-spec.mistake("batchnorm_running_stats", "batchnorm_running_stats.biased_variance",
-             "Your running variance averages in the biased batch variance (divided by N). PyTorch "
-             "tracks the unbiased one, divided by N-1, because it estimates the population variance "
-             "used at inference.", ref.batchnorm_running_stats__biased_variance)
-spec.mistake("batchnorm_running_stats", "batchnorm_running_stats.momentum_swapped",
-             "You weighted the old statistic by momentum and the batch by 1 - momentum. In PyTorch's "
-             "convention momentum is the weight of the new batch: (1 - momentum) * old + "
-             "momentum * batch.", ref.batchnorm_running_stats__momentum_swapped)
-spec.mistake("batchnorm_running_stats", "batchnorm_running_stats.std_instead_of_var",
-             "You averaged the batch standard deviation into the running variance; average the "
-             "(unbiased) batch variance itself.", ref.batchnorm_running_stats__std_instead_of_var)
-spec.mistake("batchnorm_running_stats", "batchnorm_running_stats.returned_batch_stats",
-             "You returned the batch's own mean and variance, ignoring the running values. Blend "
-             "them: (1 - momentum) * running + momentum * batch.",
-             ref.batchnorm_running_stats__returned_batch_stats)
+spec.mistakes(
+    "batchnorm_running_stats",
+    biased_variance=("Your running variance averages in the biased batch variance (divided by N). PyTorch "
+                     "tracks the unbiased one, divided by N-1, because it estimates the population variance "
+                     "used at inference."),
+    momentum_swapped=("You weighted the old statistic by momentum and the batch by 1 - momentum. In PyTorch's "
+                      "convention momentum is the weight of the new batch: (1 - momentum) * old + "
+                      "momentum * batch."),
+    std_instead_of_var=("You averaged the batch standard deviation into the running variance; average the "
+                        "(unbiased) batch variance itself."),
+    returned_batch_stats=("You returned the batch's own mean and variance, ignoring the running values. Blend "
+                          "them: (1 - momentum) * running + momentum * batch."),
+)
 
 # batchnorm_inference -------------------------------------------------------------------------
 spec.check("batchnorm_inference", "matches_torch", points=1,
@@ -230,19 +215,17 @@ spec.check("batchnorm_inference", "large_eps", points=1,
 spec.check("batchnorm_inference", "single_example", points=1,
            description="a batch of one example is normalised with the running statistics",
            inputs=inference_inputs(single=True), oracle=ref.batchnorm_inference, tol=FWD_TOL)
-spec.mistake("batchnorm_inference", "batchnorm_inference.used_batch_statistics",
-             "You normalised with the batch's own mean and variance. At inference the output must "
-             "not depend on the rest of the batch: use running_mean and running_var.",
-             ref.batchnorm_inference__used_batch_statistics)
-spec.mistake("batchnorm_inference", "batchnorm_inference.eps_outside_sqrt",
-             "You divided by sqrt(running_var) + eps. eps belongs inside the square root: "
-             "sqrt(running_var + eps).", ref.batchnorm_inference__eps_outside_sqrt)
-spec.mistake("batchnorm_inference", "batchnorm_inference.forgot_gamma_beta",
-             "You returned the normalised x without the learnable scale and shift: the output is "
-             "gamma * x_hat + beta.", ref.batchnorm_inference__forgot_gamma_beta)
-spec.mistake("batchnorm_inference", "batchnorm_inference.var_as_std",
-             "You divided by running_var + eps, treating the variance as a standard deviation. "
-             "Divide by sqrt(running_var + eps).", ref.batchnorm_inference__var_as_std)
+spec.mistakes(
+    "batchnorm_inference",
+    used_batch_statistics=("You normalised with the batch's own mean and variance. At inference the output must "
+                           "not depend on the rest of the batch: use running_mean and running_var."),
+    eps_outside_sqrt=("You divided by sqrt(running_var) + eps. eps belongs inside the square root: "
+                      "sqrt(running_var + eps)."),
+    forgot_gamma_beta=("You returned the normalised x without the learnable scale and shift: the output is "
+                       "gamma * x_hat + beta."),
+    var_as_std=("You divided by running_var + eps, treating the variance as a standard deviation. "
+                "Divide by sqrt(running_var + eps)."),
+)
 
 # layernorm_forward ---------------------------------------------------------------------------
 spec.check("layernorm_forward", "matches_torch_2d", points=1,
@@ -256,23 +239,18 @@ spec.check("layernorm_forward", "large_eps", points=1,
            description="with eps comparable to the variance, eps is added inside the square root",
            inputs=layer_inputs(ndim=st.sampled_from([2, 3]), eps=LARGE_EPS),
            oracle=ref.layernorm_forward, tol=FWD_TOL)
-spec.mistake("layernorm_forward", "layernorm_forward.normalised_over_batch",
-             "You normalised over the batch axis (axis 0), which is batch norm. Layer norm "
-             "normalises each example over its features: the last axis, axis=-1 with keepdims.",
-             ref.layernorm_forward__normalised_over_batch)
-spec.mistake("layernorm_forward", "layernorm_forward.axis_1_not_last",
-             "You normalised along axis 1, which is the feature axis only for 2-D input. For "
-             "(N, T, D) input the features are on the last axis: use axis=-1.",
-             ref.layernorm_forward__axis_1_not_last)
-spec.mistake("layernorm_forward", "layernorm_forward.unbiased_variance",
-             "You used the unbiased variance (divided by D-1). Layer norm uses the biased variance, "
-             "the mean of (x - mean)**2 over the last axis.", ref.layernorm_forward__unbiased_variance)
-spec.mistake("layernorm_forward", "layernorm_forward.eps_outside_sqrt",
-             "You divided by std + eps. eps belongs inside the square root: sqrt(var + eps).",
-             ref.layernorm_forward__eps_outside_sqrt)
-spec.mistake("layernorm_forward", "layernorm_forward.forgot_gamma_beta",
-             "You returned the normalised x without the learnable scale and shift: the output is "
-             "gamma * x_hat + beta.", ref.layernorm_forward__forgot_gamma_beta)
+spec.mistakes(
+    "layernorm_forward",
+    normalised_over_batch=("You normalised over the batch axis (axis 0), which is batch norm. Layer norm "
+                           "normalises each example over its features: the last axis, axis=-1 with keepdims."),
+    axis_1_not_last=("You normalised along axis 1, which is the feature axis only for 2-D input. For "
+                     "(N, T, D) input the features are on the last axis: use axis=-1."),
+    unbiased_variance=("You used the unbiased variance (divided by D-1). Layer norm uses the biased variance, "
+                       "the mean of (x - mean)**2 over the last axis."),
+    eps_outside_sqrt="You divided by std + eps. eps belongs inside the square root: sqrt(var + eps).",
+    forgot_gamma_beta=("You returned the normalised x without the learnable scale and shift: the output is "
+                       "gamma * x_hat + beta."),
+)
 
 # layernorm_backward --------------------------------------------------------------------------
 spec.check("layernorm_backward", "matches_autograd_2d", points=1,
@@ -289,26 +267,20 @@ spec.check("layernorm_backward", "large_eps", points=1,
            description="the gradients use sqrt(var + eps) when eps is comparable to the variance",
            inputs=layer_inputs(ndim=st.sampled_from([2, 3]), backward=True, eps=LARGE_EPS),
            oracle=ref.layernorm_backward, tol=BWD_TOL, outputs=GRADS)
-spec.mistake("layernorm_backward", "layernorm_backward.params_summed_over_first_axis_only",
-             "Your dgamma and dbeta are summed over axis 0 only, so for (N, T, D) input they have "
-             "shape (T, D). gamma is shared by every position: sum over every leading axis so the "
-             "gradients have shape (D,).", ref.layernorm_backward__params_summed_over_first_axis_only)
-spec.mistake("layernorm_backward", "layernorm_backward.no_mean_terms",
-             "Your dx is dout * gamma / std, as if each row's mean and variance were constants. "
-             "Subtract the row means: dx = gamma/std * (dout - mean(dout) - x_hat * mean(dout * "
-             "x_hat)), the means taken over the last axis.", ref.layernorm_backward__no_mean_terms)
-spec.mistake("layernorm_backward", "layernorm_backward.missing_variance_term",
-             "Your dx accounts for the row mean but not for the row variance: it is missing the "
-             "- x_hat * mean(dout * x_hat) term (mean over the last axis).",
-             ref.layernorm_backward__missing_variance_term)
-spec.mistake("layernorm_backward", "layernorm_backward.normalised_over_batch",
-             "Your gradient normalises over the batch axis (axis 0), which is batch norm's backward "
-             "pass. Layer norm's statistics, and the sums in dx, run over the last axis.",
-             ref.layernorm_backward__normalised_over_batch)
-spec.mistake("layernorm_backward", "layernorm_backward.dgamma_without_xhat",
-             "Your dgamma is the sum of dout. Since out = gamma * x_hat + beta, dgamma is the sum of "
-             "dout * x_hat over every leading axis.", ref.layernorm_backward__dgamma_without_xhat)
-spec.mistake("layernorm_backward", "layernorm_backward.unbiased_variance",
-             "Your gradients use the unbiased variance (divided by D-1); layer norm's forward pass "
-             "uses the biased one (divided by D), and so must its gradient.",
-             ref.layernorm_backward__unbiased_variance)
+spec.mistakes(
+    "layernorm_backward",
+    params_summed_over_first_axis_only=("Your dgamma and dbeta are summed over axis 0 only, so for (N, T, D) input they have "
+                                        "shape (T, D). gamma is shared by every position: sum over every leading axis so the "
+                                        "gradients have shape (D,)."),
+    no_mean_terms=("Your dx is dout * gamma / std, as if each row's mean and variance were constants. "
+                   "Subtract the row means: dx = gamma/std * (dout - mean(dout) - x_hat * mean(dout * "
+                   "x_hat)), the means taken over the last axis."),
+    missing_variance_term=("Your dx accounts for the row mean but not for the row variance: it is missing the "
+                           "- x_hat * mean(dout * x_hat) term (mean over the last axis)."),
+    normalised_over_batch=("Your gradient normalises over the batch axis (axis 0), which is batch norm's backward "
+                           "pass. Layer norm's statistics, and the sums in dx, run over the last axis."),
+    dgamma_without_xhat=("Your dgamma is the sum of dout. Since out = gamma * x_hat + beta, dgamma is the sum of "
+                         "dout * x_hat over every leading axis."),
+    unbiased_variance=("Your gradients use the unbiased variance (divided by D-1); layer norm's forward pass "
+                       "uses the biased one (divided by D), and so must its gradient."),
+)

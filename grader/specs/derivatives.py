@@ -23,7 +23,7 @@ from grader.strategies import away_from_zero, dims, rng, seeds, uniform
 from grader.testfns import Fn
 from reference import derivatives as ref
 
-spec = ModuleSpec("derivatives", "Partial derivatives and gradients")
+spec = ModuleSpec("derivatives", "Partial derivatives and gradients", reference=ref)
 
 DIFF_TOL = Tolerance(1e-8, 1e-10, "at h >= 1e-2 correct central differences agree to ~1e-13 "
                      "(the rounding of f, ~1e-15, over 2h); the nearest mistake (another step) "
@@ -142,26 +142,19 @@ spec.check("partial_derivative", "central_difference", points=1,
 spec.check("partial_derivative", "default_step", points=1,
            description="without h, the central difference with the default h = 1e-5",
            inputs=partial_inputs(steps=()), oracle=ref.partial_derivative, tol=DEFAULT_STEP_TOL)
-spec.mistake("partial_derivative", "partial_derivative.forward_difference",
-             "You used the forward difference (f(p + h e_i) - f(p)) / h. Use the central difference "
-             "(f(p + h e_i) - f(p - h e_i)) / (2h): its error shrinks like h² instead of h.",
-             ref.partial_derivative__forward_difference)
-spec.mistake("partial_derivative", "partial_derivative.divides_by_h",
-             "Your result is twice the expected one: the two points p - h e_i and p + h e_i are 2h "
-             "apart, so divide the difference by 2*h, not by h.",
-             ref.partial_derivative__divides_by_h)
-spec.mistake("partial_derivative", "partial_derivative.perturbs_all_coordinates",
-             "You shifted every coordinate by h at once, which gives the slope along the diagonal "
-             "(the sum of all partial derivatives). Shift only coordinate i.",
-             ref.partial_derivative__perturbs_all_coordinates)
-spec.mistake("partial_derivative", "partial_derivative.ignores_h",
-             "Your result does not depend on the h passed in: you used a fixed step of 1e-5. Use the "
-             "argument h (1e-5 is only its default).",
-             ref.partial_derivative__ignores_h)
-spec.mistake("partial_derivative", "partial_derivative.perturbs_point_in_place",
-             "You changed `point` itself (point[i] += h). Perturb copies instead: "
-             "plus = point.copy(); plus[i] += h, and the same for minus.",
-             ref.partial_derivative__perturbs_point_in_place)
+spec.mistakes(
+    "partial_derivative",
+    forward_difference=("You used the forward difference (f(p + h e_i) - f(p)) / h. Use the central difference "
+                        "(f(p + h e_i) - f(p - h e_i)) / (2h): its error shrinks like h² instead of h."),
+    divides_by_h=("Your result is twice the expected one: the two points p - h e_i and p + h e_i are 2h "
+                  "apart, so divide the difference by 2*h, not by h."),
+    perturbs_all_coordinates=("You shifted every coordinate by h at once, which gives the slope along the diagonal "
+                              "(the sum of all partial derivatives). Shift only coordinate i."),
+    ignores_h=("Your result does not depend on the h passed in: you used a fixed step of 1e-5. Use the "
+               "argument h (1e-5 is only its default)."),
+    perturbs_point_in_place=("You changed `point` itself (point[i] += h). Perturb copies instead: "
+                             "plus = point.copy(); plus[i] += h, and the same for minus."),
+)
 
 # numerical_gradient ------------------------------------------------------------------------
 spec.check("numerical_gradient", "vector", points=1,
@@ -175,36 +168,25 @@ spec.check("numerical_gradient", "default_step", points=1,
            description="without h, the central differences with the default h = 1e-5",
            inputs=gradient_inputs((1, 2), steps=()), oracle=ref.numerical_gradient,
            tol=DEFAULT_STEP_TOL)
-spec.mistake("numerical_gradient", "numerical_gradient.forward_difference",
-             "You used the forward difference (f(x + h e) - f(x)) / h. Use the central difference "
-             "(f(x + h e) - f(x - h e)) / (2h) for every entry.",
-             ref.numerical_gradient__forward_difference)
-spec.mistake("numerical_gradient", "numerical_gradient.divides_by_h",
-             "Your gradient is twice the expected one: divide each difference by 2*h, the distance "
-             "between x - h and x + h.",
-             ref.numerical_gradient__divides_by_h)
-spec.mistake("numerical_gradient", "numerical_gradient.perturbs_all_at_once",
-             "Every entry of your gradient holds the same number: you shifted all of x by h at once. "
-             "Perturb one entry at a time, leaving the others as they are.",
-             ref.numerical_gradient__perturbs_all_at_once)
-spec.mistake("numerical_gradient", "numerical_gradient.first_axis_only",
-             "You looped over range(len(x)), so when x has several axes x[i] is a whole row and each "
-             "row is shifted at once. Visit every single entry, e.g. for idx in np.ndindex(x.shape).",
-             ref.numerical_gradient__first_axis_only)
-spec.mistake("numerical_gradient", "numerical_gradient.returns_flat",
-             "You returned a flat vector of x.size values. The gradient must have x's shape: build it "
-             "with np.zeros_like(x) or reshape it to x.shape.",
-             ref.numerical_gradient__returns_flat)
-spec.mistake("numerical_gradient", "numerical_gradient.copy_is_an_alias",
-             "Your gradient is all zeros: `x_plus = x` does not copy, so x_plus and x_minus are the "
-             "same array and f is evaluated twice at the same point. Use x.copy().",
-             ref.numerical_gradient__copy_is_an_alias)
-spec.mistake("numerical_gradient", "numerical_gradient.does_not_restore_x",
-             "You changed x in place while perturbing it and did not put every entry back exactly, "
-             "so the caller's x is changed (and later entries may be measured at a shifted point). "
-             "Save old = x[idx], evaluate f at old + h and old - h, then restore x[idx] = old "
-             "(adding and subtracting h need not give back the same float) -- or perturb a copy.",
-             ref.numerical_gradient__does_not_restore_x)
+spec.mistakes(
+    "numerical_gradient",
+    forward_difference=("You used the forward difference (f(x + h e) - f(x)) / h. Use the central difference "
+                        "(f(x + h e) - f(x - h e)) / (2h) for every entry."),
+    divides_by_h=("Your gradient is twice the expected one: divide each difference by 2*h, the distance "
+                  "between x - h and x + h."),
+    perturbs_all_at_once=("Every entry of your gradient holds the same number: you shifted all of x by h at once. "
+                          "Perturb one entry at a time, leaving the others as they are."),
+    first_axis_only=("You looped over range(len(x)), so when x has several axes x[i] is a whole row and each "
+                     "row is shifted at once. Visit every single entry, e.g. for idx in np.ndindex(x.shape)."),
+    returns_flat=("You returned a flat vector of x.size values. The gradient must have x's shape: build it "
+                  "with np.zeros_like(x) or reshape it to x.shape."),
+    copy_is_an_alias=("Your gradient is all zeros: `x_plus = x` does not copy, so x_plus and x_minus are the "
+                      "same array and f is evaluated twice at the same point. Use x.copy()."),
+    does_not_restore_x=("You changed x in place while perturbing it and did not put every entry back exactly, "
+                        "so the caller's x is changed (and later entries may be measured at a shifted point). "
+                        "Save old = x[idx], evaluate f at old + h and old - h, then restore x[idx] = old "
+                        "(adding and subtracting h need not give back the same float) -- or perturb a copy."),
+)
 
 # gradient_check ----------------------------------------------------------------------------
 spec.check("gradient_check", "exact_gradient", points=1,
@@ -219,34 +201,23 @@ spec.check("gradient_check", "zero_entries", points=1,
            description="entries where both gradients are exactly 0 count as error 0 (the "
                        "denominator is floored at 1e-12, so 0/0 never makes a NaN)",
            inputs=check_inputs(wrong=True, zeros=True), oracle=ref.gradient_check, tol=CHECK_TOL)
-spec.mistake("gradient_check", "gradient_check.no_abs",
-             "You took the largest signed error (a - n) / (|a| + |n|), so entries where the analytic "
-             "value is below the numerical one count as negative. Take |a - n| before the maximum.",
-             ref.gradient_check__no_abs)
-spec.mistake("gradient_check", "gradient_check.max_denominator",
-             "You divided by max(|a|, |n|). This check's relative error divides by the sum "
-             "|a| + |n| (floored at 1e-12).",
-             ref.gradient_check__max_denominator)
-spec.mistake("gradient_check", "gradient_check.absolute_error",
-             "You returned the largest absolute error |a - n|. Divide by max(|a| + |n|, 1e-12): a "
-             "relative error means the same thing whatever the scale of the gradient.",
-             ref.gradient_check__absolute_error)
-spec.mistake("gradient_check", "gradient_check.mean_not_max",
-             "You averaged the relative errors. Report the largest one, so that a single wrong "
-             "entry cannot hide among many right ones.",
-             ref.gradient_check__mean_not_max)
-spec.mistake("gradient_check", "gradient_check.norm_ratio",
-             "You compared whole vectors, ||a - n|| / (||a|| + ||n||). The check asks for the "
-             "largest entrywise relative error |a - n| / (|a| + |n|).",
-             ref.gradient_check__norm_ratio)
-spec.mistake("gradient_check", "gradient_check.forward_difference",
-             "Your numerical gradient uses the forward difference (f(x + h e) - f(x)) / h. Use the "
-             "central difference (f(x + h e) - f(x - h e)) / (2h).",
-             ref.gradient_check__forward_difference)
-spec.mistake("gradient_check", "gradient_check.ignores_h",
-             "Your numerical gradient ignores the h passed to gradient_check (you used 1e-5). Pass "
-             "h on to it.",
-             ref.gradient_check__ignores_h)
+spec.mistakes(
+    "gradient_check",
+    no_abs=("You took the largest signed error (a - n) / (|a| + |n|), so entries where the analytic "
+            "value is below the numerical one count as negative. Take |a - n| before the maximum."),
+    max_denominator=("You divided by max(|a|, |n|). This check's relative error divides by the sum "
+                     "|a| + |n| (floored at 1e-12)."),
+    absolute_error=("You returned the largest absolute error |a - n|. Divide by max(|a| + |n|, 1e-12): a "
+                    "relative error means the same thing whatever the scale of the gradient."),
+    mean_not_max=("You averaged the relative errors. Report the largest one, so that a single wrong "
+                  "entry cannot hide among many right ones."),
+    norm_ratio=("You compared whole vectors, ||a - n|| / (||a|| + ||n||). The check asks for the "
+                "largest entrywise relative error |a - n| / (|a| + |n|)."),
+    forward_difference=("Your numerical gradient uses the forward difference (f(x + h e) - f(x)) / h. Use the "
+                        "central difference (f(x + h e) - f(x - h e)) / (2h)."),
+    ignores_h=("Your numerical gradient ignores the h passed to gradient_check (you used 1e-5). Pass "
+               "h on to it."),
+)
 
 # gradient_descent --------------------------------------------------------------------------
 spec.check("gradient_descent", "matches_torch_sgd", points=1,
@@ -260,28 +231,17 @@ spec.check("gradient_descent", "non_quadratic", points=1,
 spec.check("gradient_descent", "defaults", points=1,
            description="without lr and steps: lr = 0.1 and 100 steps",
            inputs=descent_inputs(hyper=False), oracle=ref.gradient_descent, tol=DESCENT_TOL)
-spec.mistake("gradient_descent", "gradient_descent.gradient_ascent",
-             "Your x moves uphill: you added lr * grad. Gradient descent subtracts it: "
-             "x = x - lr * grad_f(x).",
-             ref.gradient_descent__gradient_ascent)
-spec.mistake("gradient_descent", "gradient_descent.forgot_learning_rate",
-             "You subtracted the raw gradient. Scale it by the learning rate: x = x - lr * grad_f(x).",
-             ref.gradient_descent__forgot_learning_rate)
-spec.mistake("gradient_descent", "gradient_descent.one_step_short",
-             "You made steps - 1 updates. Make exactly `steps` of them: for _ in range(steps).",
-             ref.gradient_descent__one_step_short)
-spec.mistake("gradient_descent", "gradient_descent.one_step_extra",
-             "You made steps + 1 updates. Make exactly `steps` of them: for _ in range(steps).",
-             ref.gradient_descent__one_step_extra)
-spec.mistake("gradient_descent", "gradient_descent.gradient_at_x0_only",
-             "You computed the gradient once, at x0, and reused it. Evaluate grad_f at the current x "
-             "in every step.",
-             ref.gradient_descent__gradient_at_x0_only)
-spec.mistake("gradient_descent", "gradient_descent.returns_history",
-             "You returned every iterate. Return only the final x, an array shaped like x0.",
-             ref.gradient_descent__returns_history)
-spec.mistake("gradient_descent", "gradient_descent.updates_x0_in_place",
-             "You updated x0 in place: `x = x0` makes x a second name for the same array, and "
-             "`x -= ...` then changes the caller's x0. Start from x = x0.copy(), or write "
-             "x = x - lr * grad_f(x).",
-             ref.gradient_descent__updates_x0_in_place)
+spec.mistakes(
+    "gradient_descent",
+    gradient_ascent=("Your x moves uphill: you added lr * grad. Gradient descent subtracts it: "
+                     "x = x - lr * grad_f(x)."),
+    forgot_learning_rate="You subtracted the raw gradient. Scale it by the learning rate: x = x - lr * grad_f(x).",
+    one_step_short="You made steps - 1 updates. Make exactly `steps` of them: for _ in range(steps).",
+    one_step_extra="You made steps + 1 updates. Make exactly `steps` of them: for _ in range(steps).",
+    gradient_at_x0_only=("You computed the gradient once, at x0, and reused it. Evaluate grad_f at the current x "
+                         "in every step."),
+    returns_history="You returned every iterate. Return only the final x, an array shaped like x0.",
+    updates_x0_in_place=("You updated x0 in place: `x = x0` makes x a second name for the same array, and "
+                         "`x -= ...` then changes the caller's x0. Start from x = x0.copy(), or write "
+                         "x = x - lr * grad_f(x)."),
+)

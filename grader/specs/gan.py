@@ -18,7 +18,7 @@ from grader.spec import ModuleSpec
 from grader.strategies import away_from_zero, dims, rng, seeds, uniform
 from reference import gan as ref
 
-spec = ModuleSpec("gan", "A one-dimensional GAN trained by hand")
+spec = ModuleSpec("gan", "A one-dimensional GAN trained by hand", reference=ref)
 
 LOSS_TOL = Tolerance(1e-7, 1e-9, "log(sigmoid) and log(1 - sigmoid) for logits in [-10, 10] agree "
                      "with PyTorch's stable BCE to ~1e-12; the nearest mistake changes the loss "
@@ -73,29 +73,20 @@ spec.check("discriminator_loss", "different_batch_sizes", points=1,
            description="averages the real and the fake terms over their own batch sizes when "
                        "the two batches differ in size",
            inputs=logit_pairs(same_size=False), oracle=ref.discriminator_loss, tol=LOSS_TOL)
-spec.mistake("discriminator_loss", "discriminator_loss.labels_swapped",
-             "Your loss treats the real logits as fake and the fake ones as real: the real term is "
-             "-mean(log sigmoid(real)) and the fake term is -mean(log(1 - sigmoid(fake))).",
-             ref.discriminator_loss__labels_swapped)
-spec.mistake("discriminator_loss", "discriminator_loss.sum_not_mean",
-             "You summed the per-sample losses: take the mean of each term over its batch.",
-             ref.discriminator_loss__sum_not_mean)
-spec.mistake("discriminator_loss", "discriminator_loss.missing_minus",
-             "Your loss is negative: it is minus the mean log-probabilities, "
-             "-mean(log sigmoid(real)) - mean(log(1 - sigmoid(fake))).",
-             ref.discriminator_loss__missing_minus)
-spec.mistake("discriminator_loss", "discriminator_loss.log_sigmoid_of_fake",
-             "For the fake logits you used log(sigmoid(fake)): the discriminator should call a fake "
-             "fake, so its term is log(1 - sigmoid(fake)).",
-             ref.discriminator_loss__log_sigmoid_of_fake)
-spec.mistake("discriminator_loss", "discriminator_loss.concatenated_mean",
-             "You averaged over the real and fake samples pooled together: average each term over "
-             "its own batch and add the two means.",
-             ref.discriminator_loss__concatenated_mean)
-spec.mistake("discriminator_loss", "discriminator_loss.one_batch_size_for_both",
-             "You divided both sums by the size of the real batch: the fake term is averaged over "
-             "the fake batch, which may have a different size.",
-             ref.discriminator_loss__one_batch_size_for_both)
+spec.mistakes(
+    "discriminator_loss",
+    labels_swapped=("Your loss treats the real logits as fake and the fake ones as real: the real term is "
+                    "-mean(log sigmoid(real)) and the fake term is -mean(log(1 - sigmoid(fake)))."),
+    sum_not_mean="You summed the per-sample losses: take the mean of each term over its batch.",
+    missing_minus=("Your loss is negative: it is minus the mean log-probabilities, "
+                   "-mean(log sigmoid(real)) - mean(log(1 - sigmoid(fake)))."),
+    log_sigmoid_of_fake=("For the fake logits you used log(sigmoid(fake)): the discriminator should call a fake "
+                         "fake, so its term is log(1 - sigmoid(fake))."),
+    concatenated_mean=("You averaged over the real and fake samples pooled together: average each term over "
+                       "its own batch and add the two means."),
+    one_batch_size_for_both=("You divided both sums by the size of the real batch: the fake term is averaged over "
+                             "the fake batch, which may have a different size."),
+)
 
 # generator_loss ----------------------------------------------------------------------------
 spec.check("generator_loss", "matches_torch", points=1,
@@ -106,19 +97,15 @@ spec.check("generator_loss", "rejected_fakes", points=1,
            description="stays correct when the discriminator confidently rejects every fake "
                        "(logits in [-10, -3]), where the non-saturating loss is large",
            inputs=fake_logits(-10.0, -3.0), oracle=ref.generator_loss, tol=LOSS_TOL)
-spec.mistake("generator_loss", "generator_loss.saturating",
-             "You returned the saturating minimax form mean(log(1 - sigmoid(fake))): its gradient "
-             "vanishes when the discriminator rejects the fakes. Use -mean(log sigmoid(fake)).",
-             ref.generator_loss__saturating)
-spec.mistake("generator_loss", "generator_loss.missing_minus",
-             "Your loss is negative: the generator minimises -mean(log sigmoid(fake)).",
-             ref.generator_loss__missing_minus)
-spec.mistake("generator_loss", "generator_loss.sum_not_mean",
-             "You summed over the batch: take the mean.", ref.generator_loss__sum_not_mean)
-spec.mistake("generator_loss", "generator_loss.fake_label_zero",
-             "You scored the fakes against the label 0 (the discriminator's target): the generator "
-             "wants them called real, label 1, i.e. -mean(log sigmoid(fake)).",
-             ref.generator_loss__fake_label_zero)
+spec.mistakes(
+    "generator_loss",
+    saturating=("You returned the saturating minimax form mean(log(1 - sigmoid(fake))): its gradient "
+                "vanishes when the discriminator rejects the fakes. Use -mean(log sigmoid(fake))."),
+    missing_minus="Your loss is negative: the generator minimises -mean(log sigmoid(fake)).",
+    sum_not_mean="You summed over the batch: take the mean.",
+    fake_label_zero=("You scored the fakes against the label 0 (the discriminator's target): the generator "
+                     "wants them called real, label 1, i.e. -mean(log sigmoid(fake))."),
+)
 
 # gan_step ----------------------------------------------------------------------------------
 GAN_OUTPUTS = ("g_params", "d_params", "d_loss", "g_loss")
@@ -129,36 +116,23 @@ spec.check("gan_step", "matches_autograd", points=1,
 spec.check("gan_step", "different_batch_sizes", points=1,
            description="the same step when the real batch and the latent batch differ in size",
            inputs=gan_inputs(same_size=False), oracle=ref.gan_step, tol=STEP_TOL, outputs=GAN_OUTPUTS)
-spec.mistake("gan_step", "gan_step.old_discriminator",
-             "Your generator step used the discriminator from before its update (as when both "
-             "gradients come from one forward pass): step the discriminator first, then compute "
-             "the generator's loss and gradient with the new w and c.",
-             ref.gan_step__old_discriminator)
-spec.mistake("gan_step", "gan_step.discriminator_gradient_ascent",
-             "Your discriminator moved up its loss: d_loss is already the negated log-likelihood, "
-             "so step w and c by minus lr times its gradient.",
-             ref.gan_step__discriminator_gradient_ascent)
-spec.mistake("gan_step", "gan_step.fakes_not_detached",
-             "Your discriminator step also changed a and b: during that step the fakes G(z) are "
-             "fixed data; only the generator step moves the generator.",
-             ref.gan_step__fakes_not_detached)
-spec.mistake("gan_step", "gan_step.losses_after_update",
-             "Your parameters are right but the losses are the values after the updates: return "
-             "d_loss and g_loss as computed before each step.",
-             ref.gan_step__losses_after_update)
-spec.mistake("gan_step", "gan_step.concatenated_mean",
-             "Your discriminator loss averages over the real and fake samples pooled together: "
-             "average each term over its own batch and add the two means.",
-             ref.gan_step__concatenated_mean)
-spec.mistake("gan_step", "gan_step.one_batch_size_for_both",
-             "Your discriminator loss divides both terms by the same batch size: the real term is "
-             "a mean over len(real) and the fake term a mean over len(z).",
-             ref.gan_step__one_batch_size_for_both)
-spec.mistake("gan_step", "gan_step.saturating_generator_loss",
-             "Your generator descended the saturating loss mean(log(1 - sigmoid(D(G(z))))): use the "
-             "non-saturating -mean(log sigmoid(D(G(z)))).",
-             ref.gan_step__saturating_generator_loss)
-spec.mistake("gan_step", "gan_step.generator_gradient_missing_w",
-             "Your generator gradient dropped the discriminator's weight from the chain rule: "
-             "d logit / d G(z) = w, so dL/da = mean(dL/dlogit * w * z) and dL/db = mean(dL/dlogit * w).",
-             ref.gan_step__generator_gradient_missing_w)
+spec.mistakes(
+    "gan_step",
+    old_discriminator=("Your generator step used the discriminator from before its update (as when both "
+                       "gradients come from one forward pass): step the discriminator first, then compute "
+                       "the generator's loss and gradient with the new w and c."),
+    discriminator_gradient_ascent=("Your discriminator moved up its loss: d_loss is already the negated log-likelihood, "
+                                   "so step w and c by minus lr times its gradient."),
+    fakes_not_detached=("Your discriminator step also changed a and b: during that step the fakes G(z) are "
+                        "fixed data; only the generator step moves the generator."),
+    losses_after_update=("Your parameters are right but the losses are the values after the updates: return "
+                         "d_loss and g_loss as computed before each step."),
+    concatenated_mean=("Your discriminator loss averages over the real and fake samples pooled together: "
+                       "average each term over its own batch and add the two means."),
+    one_batch_size_for_both=("Your discriminator loss divides both terms by the same batch size: the real term is "
+                             "a mean over len(real) and the fake term a mean over len(z)."),
+    saturating_generator_loss=("Your generator descended the saturating loss mean(log(1 - sigmoid(D(G(z))))): use the "
+                               "non-saturating -mean(log sigmoid(D(G(z))))."),
+    generator_gradient_missing_w=("Your generator gradient dropped the discriminator's weight from the chain rule: "
+                                  "d logit / d G(z) = w, so dL/da = mean(dL/dlogit * w * z) and dL/db = mean(dL/dlogit * w)."),
+)

@@ -31,7 +31,7 @@ from grader.spec import ModuleSpec
 from grader.strategies import away_from_zero, dims, rng, seeds, uniform
 from reference import optimizers as ref
 
-spec = ModuleSpec("optimizers", "Optimizers")
+spec = ModuleSpec("optimizers", "Optimizers", reference=ref)
 
 STEP_TOL = Tolerance(1e-7, 1e-10, "a few float64 steps in any order agree with torch.optim to "
                      "~1e-15; on the draws that expose them, the catalogued mistakes (even a "
@@ -93,13 +93,12 @@ TINY_FIRST = (1e-4, 1.0, 1e-7)  # gradient scales for the adaptive methods; eps 
 trajectory_check("sgd", "matches_torch", "w after each step equals torch.optim.SGD",
                  trajectories(lr=st.sampled_from([0.01, 0.1, 0.5])))
 trajectory_check("sgd", "default_lr", "the default lr is 0.01", trajectories())
-spec.mistake("sgd", "sgd.gradient_ascent",
-             "Your step moves w along +dw: gradient descent subtracts lr * dw.", ref.sgd__gradient_ascent)
-spec.mistake("sgd", "sgd.forgot_learning_rate",
-             "Your step subtracts dw without scaling it by lr.", ref.sgd__forgot_learning_rate)
-spec.mistake("sgd", "sgd.returns_update_not_weights",
-             "You returned the update -lr * dw instead of the new weights w - lr * dw.",
-             ref.sgd__returns_update_not_weights)
+spec.mistakes(
+    "sgd",
+    gradient_ascent="Your step moves w along +dw: gradient descent subtracts lr * dw.",
+    forgot_learning_rate="Your step subtracts dw without scaling it by lr.",
+    returns_update_not_weights="You returned the update -lr * dw instead of the new weights w - lr * dw.",
+)
 
 # sgd_momentum ------------------------------------------------------------------------------
 # lr never equals 1 - momentum, where "v = momentum*v + lr*dw" and a dampened velocity coincide
@@ -113,27 +112,20 @@ trajectory_check("sgd_momentum", "default_hyperparameters",
 trajectory_check("sgd_momentum", "nesterov",
                  "with nesterov=True, w after each step equals torch.optim.SGD(nesterov=True)",
                  trajectories(steps=STATEFUL, nesterov=st.just(True), **MOMENTUM_HYPER))
-spec.mistake("sgd_momentum", "sgd_momentum.dampened_velocity",
-             "Your velocity is an average, v = momentum*v + (1 - momentum)*dw. torch.optim.SGD adds "
-             "the whole gradient: v = momentum*v + dw (v = dw on the first step), then w -= lr*v.",
-             ref.sgd_momentum__dampened_velocity)
-spec.mistake("sgd_momentum", "sgd_momentum.velocity_not_carried",
-             "From the second step on your update is plain SGD: the velocity is not carried over. "
-             "Store v in the state you return and start the next step from state's v.",
-             ref.sgd_momentum__velocity_not_carried)
-spec.mistake("sgd_momentum", "sgd_momentum.lr_applied_twice",
-             "You scale by lr twice: v = momentum*v + lr*dw and then w -= lr*v. Use one convention: "
-             "v = momentum*v + dw with w -= lr*v (PyTorch), or v = momentum*v - lr*dw with w += v.",
-             ref.sgd_momentum__lr_applied_twice)
-spec.mistake("sgd_momentum", "sgd_momentum.nesterov_ignored",
-             "With nesterov=True your step is the same as plain momentum (a look-ahead with the "
-             "velocity from before this step, dw + momentum*v_old, is that same vector). Update "
-             "v = momentum*v + dw first, then step along dw + momentum*v with the new v.",
-             ref.sgd_momentum__nesterov_ignored)
-spec.mistake("sgd_momentum", "sgd_momentum.nesterov_momentum_twice",
-             "Your Nesterov step is (1 + momentum)*v, the look-ahead applied to the velocity instead "
-             "of the gradient: step along dw + momentum*v.",
-             ref.sgd_momentum__nesterov_momentum_twice)
+spec.mistakes(
+    "sgd_momentum",
+    dampened_velocity=("Your velocity is an average, v = momentum*v + (1 - momentum)*dw. torch.optim.SGD adds "
+                       "the whole gradient: v = momentum*v + dw (v = dw on the first step), then w -= lr*v."),
+    velocity_not_carried=("From the second step on your update is plain SGD: the velocity is not carried over. "
+                          "Store v in the state you return and start the next step from state's v."),
+    lr_applied_twice=("You scale by lr twice: v = momentum*v + lr*dw and then w -= lr*v. Use one convention: "
+                      "v = momentum*v + dw with w -= lr*v (PyTorch), or v = momentum*v - lr*dw with w += v."),
+    nesterov_ignored=("With nesterov=True your step is the same as plain momentum (a look-ahead with the "
+                      "velocity from before this step, dw + momentum*v_old, is that same vector). Update "
+                      "v = momentum*v + dw first, then step along dw + momentum*v with the new v."),
+    nesterov_momentum_twice=("Your Nesterov step is (1 + momentum)*v, the look-ahead applied to the velocity instead "
+                             "of the gradient: step along dw + momentum*v."),
+)
 
 # rmsprop -----------------------------------------------------------------------------------
 trajectory_check("rmsprop", "matches_torch", "w after each step equals torch.optim.RMSprop",
@@ -142,22 +134,17 @@ trajectory_check("rmsprop", "matches_torch", "w after each step equals torch.opt
 trajectory_check("rmsprop", "default_hyperparameters",
                  "called without hyperparameters: lr=0.01, alpha=0.99, eps=1e-8",
                  trajectories(steps=STATEFUL, scales=TINY_FIRST))
-spec.mistake("rmsprop", "rmsprop.eps_inside_sqrt",
-             "You add eps inside the square root; torch.optim.RMSprop adds it outside: "
-             "w -= lr * dw / (sqrt(v) + eps). The difference shows when gradients are tiny.",
-             ref.rmsprop__eps_inside_sqrt)
-spec.mistake("rmsprop", "rmsprop.alpha_swapped",
-             "Your running average weights the new squared gradient by alpha and the old average by "
-             "1 - alpha; it is v = alpha*v + (1 - alpha)*dw**2 (alpha close to 1 keeps a long memory).",
-             ref.rmsprop__alpha_swapped)
-spec.mistake("rmsprop", "rmsprop.no_sqrt",
-             "You divide by the running mean of squared gradients itself; divide by its square root "
-             "(plus eps), so the step has the units of w.",
-             ref.rmsprop__no_sqrt)
-spec.mistake("rmsprop", "rmsprop.bias_corrected",
-             "You divide v by (1 - alpha**t) as Adam does; RMSprop has no bias correction: "
-             "w -= lr * dw / (sqrt(v) + eps) with v starting at zero.",
-             ref.rmsprop__bias_corrected)
+spec.mistakes(
+    "rmsprop",
+    eps_inside_sqrt=("You add eps inside the square root; torch.optim.RMSprop adds it outside: "
+                     "w -= lr * dw / (sqrt(v) + eps). The difference shows when gradients are tiny."),
+    alpha_swapped=("Your running average weights the new squared gradient by alpha and the old average by "
+                   "1 - alpha; it is v = alpha*v + (1 - alpha)*dw**2 (alpha close to 1 keeps a long memory)."),
+    no_sqrt=("You divide by the running mean of squared gradients itself; divide by its square root "
+             "(plus eps), so the step has the units of w."),
+    bias_corrected=("You divide v by (1 - alpha**t) as Adam does; RMSprop has no bias correction: "
+                    "w -= lr * dw / (sqrt(v) + eps) with v starting at zero."),
+)
 
 # adagrad -----------------------------------------------------------------------------------
 trajectory_check("adagrad", "matches_torch", "w after each step equals torch.optim.Adagrad",
@@ -166,18 +153,15 @@ trajectory_check("adagrad", "matches_torch", "w after each step equals torch.opt
 trajectory_check("adagrad", "default_hyperparameters",
                  "called without hyperparameters: lr=0.01, eps=1e-10",
                  trajectories(steps=STATEFUL, scales=(1e-5, 1.0, 1e-3)))
-spec.mistake("adagrad", "adagrad.eps_inside_sqrt",
-             "You add eps inside the square root; torch.optim.Adagrad adds it outside: "
-             "w -= lr * dw / (sqrt(G) + eps). The difference shows when gradients are tiny.",
-             ref.adagrad__eps_inside_sqrt)
-spec.mistake("adagrad", "adagrad.accumulator_reset",
-             "Your sum of squared gradients restarts at every step, so every step has size ~lr. "
-             "Keep G in the state and add dw**2 to it: G grows, and the steps shrink over time.",
-             ref.adagrad__accumulator_reset)
-spec.mistake("adagrad", "adagrad.no_sqrt",
-             "You divide by the sum of squared gradients itself; divide by its square root "
-             "(plus eps).",
-             ref.adagrad__no_sqrt)
+spec.mistakes(
+    "adagrad",
+    eps_inside_sqrt=("You add eps inside the square root; torch.optim.Adagrad adds it outside: "
+                     "w -= lr * dw / (sqrt(G) + eps). The difference shows when gradients are tiny."),
+    accumulator_reset=("Your sum of squared gradients restarts at every step, so every step has size ~lr. "
+                       "Keep G in the state and add dw**2 to it: G grows, and the steps shrink over time."),
+    no_sqrt=("You divide by the sum of squared gradients itself; divide by its square root "
+             "(plus eps)."),
+)
 
 # adam --------------------------------------------------------------------------------------
 trajectory_check("adam", "matches_torch", "w after each step equals torch.optim.Adam",
@@ -187,30 +171,21 @@ trajectory_check("adam", "matches_torch", "w after each step equals torch.optim.
 trajectory_check("adam", "default_hyperparameters",
                  "called without hyperparameters: lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8",
                  trajectories(steps=STATEFUL, scales=TINY_FIRST))
-spec.mistake("adam", "adam.no_bias_correction",
-             "Your update has no bias correction. m and v start at zero, so divide them by "
-             "(1 - beta1**t) and (1 - beta2**t), with t = 1 on the first step.",
-             ref.adam__no_bias_correction)
-spec.mistake("adam", "adam.bias_correction_off_by_one",
-             "Your bias correction uses the wrong step number: t must be 1 on the first call "
-             "(increment t before computing 1 - beta**t).",
-             ref.adam__bias_correction_off_by_one)
-spec.mistake("adam", "adam.eps_inside_sqrt",
-             "You add eps inside the square root; torch.optim.Adam adds it outside: "
-             "m_hat / (sqrt(v_hat) + eps). The difference shows when gradients are tiny.",
-             ref.adam__eps_inside_sqrt)
-spec.mistake("adam", "adam.eps_before_bias_correction",
-             "You fold the bias corrections into the learning rate, lr*sqrt(1 - beta2**t)/(1 - "
-             "beta1**t) * m / (sqrt(v) + eps) (the paper's 'efficient' form, used by Keras), which "
-             "adds eps before v is corrected. torch.optim.Adam uses m_hat / (sqrt(v_hat) + eps).",
-             ref.adam__eps_before_bias_correction)
-spec.mistake("adam", "adam.betas_swapped",
-             "Your moment averages use each other's beta: m = beta1*m + (1 - beta1)*dw and "
-             "v = beta2*v + (1 - beta2)*dw**2.",
-             ref.adam__betas_swapped)
-spec.mistake("adam", "adam.first_moment_squared",
-             "Your second moment averages m**2; it averages the squared gradient dw**2.",
-             ref.adam__first_moment_squared)
+spec.mistakes(
+    "adam",
+    no_bias_correction=("Your update has no bias correction. m and v start at zero, so divide them by "
+                        "(1 - beta1**t) and (1 - beta2**t), with t = 1 on the first step."),
+    bias_correction_off_by_one=("Your bias correction uses the wrong step number: t must be 1 on the first call "
+                                "(increment t before computing 1 - beta**t)."),
+    eps_inside_sqrt=("You add eps inside the square root; torch.optim.Adam adds it outside: "
+                     "m_hat / (sqrt(v_hat) + eps). The difference shows when gradients are tiny."),
+    eps_before_bias_correction=("You fold the bias corrections into the learning rate, lr*sqrt(1 - beta2**t)/(1 - "
+                                "beta1**t) * m / (sqrt(v) + eps) (the paper's 'efficient' form, used by Keras), which "
+                                "adds eps before v is corrected. torch.optim.Adam uses m_hat / (sqrt(v_hat) + eps)."),
+    betas_swapped=("Your moment averages use each other's beta: m = beta1*m + (1 - beta1)*dw and "
+                   "v = beta2*v + (1 - beta2)*dw**2."),
+    first_moment_squared="Your second moment averages m**2; it averages the squared gradient dw**2.",
+)
 
 # adamw -------------------------------------------------------------------------------------
 trajectory_check("adamw", "matches_torch", "w after each step equals torch.optim.AdamW",
@@ -220,22 +195,17 @@ trajectory_check("adamw", "matches_torch", "w after each step equals torch.optim
 trajectory_check("adamw", "default_hyperparameters",
                  "called without hyperparameters: lr=1e-3, betas (0.9, 0.999), eps=1e-8, "
                  "weight_decay=0.01", trajectories(steps=STATEFUL, scales=(0.01, 1.0)))
-spec.mistake("adamw", "adamw.l2_in_gradient",
-             "You add weight_decay*w to the gradient (L2 regularisation inside Adam). AdamW decouples "
-             "the decay: w = w*(1 - lr*weight_decay) first, then the Adam step on dw alone.",
-             ref.adamw__l2_in_gradient)
-spec.mistake("adamw", "adamw.decay_not_scaled_by_lr",
-             "Your decay shrinks w by weight_decay*w; AdamW scales it by the learning rate: "
-             "w = w*(1 - lr*weight_decay).",
-             ref.adamw__decay_not_scaled_by_lr)
-spec.mistake("adamw", "adamw.decay_after_update",
-             "You apply the decay to the weights after the Adam step; torch.optim.AdamW decays the "
-             "weights from before the step: w = w*(1 - lr*weight_decay), then w -= lr*m_hat/(sqrt(v_hat)+eps).",
-             ref.adamw__decay_after_update)
-spec.mistake("adamw", "adamw.no_weight_decay",
-             "Your update is plain Adam: weight_decay is ignored. Shrink w by (1 - lr*weight_decay) "
-             "before the Adam step.",
-             ref.adamw__no_weight_decay)
+spec.mistakes(
+    "adamw",
+    l2_in_gradient=("You add weight_decay*w to the gradient (L2 regularisation inside Adam). AdamW decouples "
+                    "the decay: w = w*(1 - lr*weight_decay) first, then the Adam step on dw alone."),
+    decay_not_scaled_by_lr=("Your decay shrinks w by weight_decay*w; AdamW scales it by the learning rate: "
+                            "w = w*(1 - lr*weight_decay)."),
+    decay_after_update=("You apply the decay to the weights after the Adam step; torch.optim.AdamW decays the "
+                        "weights from before the step: w = w*(1 - lr*weight_decay), then w -= lr*m_hat/(sqrt(v_hat)+eps)."),
+    no_weight_decay=("Your update is plain Adam: weight_decay is ignored. Shrink w by (1 - lr*weight_decay) "
+                     "before the Adam step."),
+)
 
 
 # linear_regression_sgd ---------------------------------------------------------------------
@@ -351,20 +321,15 @@ spec.check("linear_regression_sgd", "same_seed_same_theta", points=1,
            description="two calls with the same seed return the same (converged) theta",
            inputs=regression_data(with_seed=True), oracle=ref.linear_regression_sgd, tol=FIT_TOL,
            run=fit_twice, verify=twice_verify)
-spec.mistake("linear_regression_sgd", "linear_regression_sgd.gradient_ascent",
-             "Your theta walks away from the solution: the update adds the gradient. Subtract it: "
-             "theta -= lr * grad, with grad = 2/B * X_b.T @ (X_b @ theta - y_b) (mind the sign of "
-             "the residual).",
-             ref.linear_regression_sgd__gradient_ascent)
-spec.mistake("linear_regression_sgd", "linear_regression_sgd.sum_not_mean",
-             "Your gradient is summed over the batch instead of averaged, so each step is about "
-             "batch_size times too large and SGD diverges. Divide by the number of rows in the batch.",
-             ref.linear_regression_sgd__sum_not_mean)
-spec.mistake("linear_regression_sgd", "linear_regression_sgd.intercept_added",
-             "You return D + 1 numbers: the model here has no intercept (y ~ X @ theta), so do not "
-             "add a column of ones; return one coefficient per column of X.",
-             ref.linear_regression_sgd__intercept_added)
-spec.mistake("linear_regression_sgd", "linear_regression_sgd.column_vector",
-             "You return theta as a (D, 1) column (from a (D, 1) zeros or y reshaped to (N, 1)); "
-             "return a 1-D array of shape (D,).",
-             ref.linear_regression_sgd__column_vector)
+spec.mistakes(
+    "linear_regression_sgd",
+    gradient_ascent=("Your theta walks away from the solution: the update adds the gradient. Subtract it: "
+                     "theta -= lr * grad, with grad = 2/B * X_b.T @ (X_b @ theta - y_b) (mind the sign of "
+                     "the residual)."),
+    sum_not_mean=("Your gradient is summed over the batch instead of averaged, so each step is about "
+                  "batch_size times too large and SGD diverges. Divide by the number of rows in the batch."),
+    intercept_added=("You return D + 1 numbers: the model here has no intercept (y ~ X @ theta), so do not "
+                     "add a column of ones; return one coefficient per column of X."),
+    column_vector=("You return theta as a (D, 1) column (from a (D, 1) zeros or y reshaped to (N, 1)); "
+                   "return a 1-D array of shape (D,)."),
+)
