@@ -9,20 +9,7 @@ from hypothesis import HealthCheck, given, settings
 
 from grader.specs.backprop import mlp_inputs, perceptron_ties, perceptron_train_inputs
 from reference import backprop as ref
-
-
-def numeric_grad(f, x, h=1e-6):
-    """Central differences of the scalar ``f()`` with respect to the array ``x`` (changed and restored)."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        up = f()
-        x[i] = old - h
-        down = f()
-        x[i] = old
-        grad[i] = (up - down) / (2 * h)
-    return grad
+from tests.support import numeric_grad
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from reference import batchnorm as ref
+from tests.support import numeric_grad
 
 
 def _data(seed, shape):
@@ -17,18 +18,6 @@ def _data(seed, shape):
     return gen, x, gen.uniform(0.5, 2, size=d), gen.uniform(-1, 1, size=d)
 
 
-def _numerical_grad(f, a, h=1e-6):
-    """Central differences of the scalar ``f()`` with respect to every entry of ``a`` (in place)."""
-    grad = np.zeros_like(a)
-    for i in np.ndindex(a.shape):
-        old = a[i]
-        a[i] = old + h
-        up = f()
-        a[i] = old - h
-        down = f()
-        a[i] = old
-        grad[i] = (up - down) / (2 * h)
-    return grad
 
 
 def _bn(x, gamma, beta, eps):
@@ -79,9 +68,9 @@ def test_batchnorm_backward_finite_differences(seed, shape, eps):
     _assert_array(dx, shape)
     _assert_array(dgamma, (shape[1],))
     _assert_array(dbeta, (shape[1],))
-    np.testing.assert_allclose(dx, _numerical_grad(loss, x), rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(dgamma, _numerical_grad(loss, gamma), rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(dbeta, _numerical_grad(loss, beta), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dx, numeric_grad(loss, x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dgamma, numeric_grad(loss, gamma), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dbeta, numeric_grad(loss, beta), rtol=1e-6, atol=1e-8)
 
 
 def test_batchnorm_backward_properties():
@@ -170,7 +159,7 @@ def test_layernorm_backward_finite_differences(seed, shape, eps):
     _assert_array(dx, shape)
     _assert_array(dgamma, (shape[-1],))
     _assert_array(dbeta, (shape[-1],))
-    np.testing.assert_allclose(dx, _numerical_grad(loss, x), rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(dgamma, _numerical_grad(loss, gamma), rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose(dbeta, _numerical_grad(loss, beta), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dx, numeric_grad(loss, x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dgamma, numeric_grad(loss, gamma), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dbeta, numeric_grad(loss, beta), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(dbeta, dout.reshape(-1, shape[-1]).sum(0), rtol=1e-13)
