@@ -33,53 +33,7 @@ OUTPUT_KEEP = 4096
 STARTUP_SECONDS = 120
 _LIVE: set[int] = set()  # pids of running sandbox children in this process
 
-
-def _become_subreaper() -> None:
-    """Orphans of student code (double forks) are re-parented to us, so they can be ended."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
-
-
-def _reap_orphans(settle: bool = False) -> None:
-    """Kill and reap processes re-parented to the grader that no sandbox owns.
-
-    With ``settle``, look again until none turns up: killing a process re-parents its own
-    children a moment later.
-    """
-    for attempt in range(10 if settle else 1):
-        if not _reap_orphans_once() and attempt:
-            return
-        time.sleep(0.005)
-
-
-def _reap_orphans_once() -> bool:
-    found = False
-    for pid in _descendants(os.getpid(), depth=1):
-        if pid not in _LIVE and _is_orphan_of_a_sandbox(pid):
-            found = True
-            for victim in _descendants(pid) + [pid]:
-                try:
-                    os.kill(victim, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
-    return found
-
-
-def _is_orphan_of_a_sandbox(pid: int) -> bool:
-    """Processes started by student code carry the sandbox's marker in their environment."""
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as handle:
-            return b"GRADELAB_SANDBOX=1" in handle.read().split(b"\0")
-    except OSError:
-        return False
+#: What a NumPy exercise may not import (nor read from disk).
 NUMPY_FORBIDDEN = ("torch", "scipy", "reference", "solutions", "grader")
 
 
@@ -115,7 +69,7 @@ class Sandbox:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the child now, so its imports overlap with the grader's own."""
+        """Start the child unless it is running (early, so its imports overlap with the grader's)."""
         if self.process is not None and self.process.poll() is None:
             return
         _become_subreaper()
@@ -347,6 +301,7 @@ class SandboxFunction:
         return value
 
 
+# -- the process table ---------------------------------------------------------------------------
 def _descendants(pid: int, depth: int = 64) -> list[int]:
     """Live descendants of ``pid`` down to ``depth`` generations, from /proc."""
     found, frontier = [], [pid]
@@ -374,3 +329,50 @@ def _children(parent: int) -> list[int]:
             continue
     return kids
 
+
+def _become_subreaper() -> None:
+    """Orphans of student code (double forks) are re-parented to us, so they can be ended."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _reap_orphans(settle: bool = False) -> None:
+    """Kill and reap processes re-parented to the grader that no sandbox owns.
+
+    With ``settle``, look again until none turns up: killing a process re-parents its own
+    children a moment later.
+    """
+    for attempt in range(10 if settle else 1):
+        if not _reap_orphans_once() and attempt:
+            return
+        time.sleep(0.005)
+
+
+def _reap_orphans_once() -> bool:
+    found = False
+    for pid in _descendants(os.getpid(), depth=1):
+        if pid not in _LIVE and _is_orphan_of_a_sandbox(pid):
+            found = True
+            for victim in _descendants(pid) + [pid]:
+                try:
+                    os.kill(victim, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+    return found
+
+
+def _is_orphan_of_a_sandbox(pid: int) -> bool:
+    """Processes started by student code carry the sandbox's marker in their environment."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            return b"GRADELAB_SANDBOX=1" in handle.read().split(b"\0")
+    except OSError:
+        return False
