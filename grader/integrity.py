@@ -16,7 +16,8 @@ def syntax_error(source: str, filename: str) -> Optional[str]:
     try:
         ast.parse(source, filename=filename)
     except SyntaxError as exc:
-        return f"syntax error in {filename} line {exc.lineno}: {exc.msg}"
+        where = f" line {exc.lineno}" if exc.lineno else ""
+        return f"syntax error in {filename}{where}: {exc.msg}"
     except ValueError as exc:  # e.g. null bytes
         return f"{filename} is not valid Python source: {exc}"
     return None

@@ -20,6 +20,7 @@ import threading
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SUBMISSION_DIRS = ()  # set from the configuration at start-up
 
 
 def _load_private(name):
@@ -128,7 +129,9 @@ class Channel:
 
 
 def main():
+    global SUBMISSION_DIRS
     config = json.loads(sys.argv[1])
+    SUBMISSION_DIRS = tuple(config["allowed_paths"])
     memory = config["memory_bytes"]
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -230,13 +233,17 @@ def _restore_builtins():
 
 
 def _describe_exception(exc):
-    """The exception's type, message and the last frames, safe against lying ``__str__``."""
+    """The exception's type and message, then where it was raised in the student's own code."""
     try:
         text = str(exc)[:300]
-        tail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-4:])[-1500:]
-    except BaseException:
-        text, tail = "(its message could not be printed)", ""
-    return f"raised {type(exc).__name__}: {text}\n{tail}"
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__][-3:]
+        for frame in frames:  # the submission's own files by name: unpacked copies live in temporary folders
+            if frame.filename.startswith(SUBMISSION_DIRS):
+                frame.filename = os.path.basename(frame.filename)
+        where = "".join(traceback.format_list(frames))[-1500:]
+    except BaseException:  # a lying __str__ must not take the worker down
+        text, where = "(its message could not be printed)", ""
+    return f"raised {type(exc).__name__}: {text}\n{where}".rstrip()
 
 
 if __name__ == "__main__":

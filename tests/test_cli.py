@@ -158,3 +158,15 @@ def test_markdown_summary(half_right_gan):
     assert done.stdout.startswith("## gradelab: ")
     assert "| gan | `generator_loss` | ❌ failed |" in done.stdout
     assert "### Problems" in done.stdout
+
+
+def test_messages_do_not_depend_on_where_a_zip_is_unpacked(tmp_path):
+    archive = tmp_path / "work.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("gan.py", "def generator_loss(fake_logits):\n    return {}[1]\n")
+    first, second = (as_json(grade("run", "gan.generator_loss", "--submission", str(archive), "--format", "json"))
+                     for _ in range(2))
+    message = first["exercises"][0]["functions"][0]["checks"][0]["message"]
+    assert 'File "gan.py", line 2, in generator_loss' in message
+    first.pop("duration_s"), second.pop("duration_s")
+    assert first == second
