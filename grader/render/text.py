@@ -21,6 +21,8 @@ def render_text(result: GradeResult, color: bool = False, width: int = 100) -> s
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
                       highlight=False, emoji=False)
+    if not result.exercises:
+        console.print("Nothing to grade: no exercise matches this selection (`grade list` shows the catalog).")
     for exercise in result.exercises:
         table = Table(title=f"{exercise.name}  {_points(exercise.score, exercise.max_score)}",
                       title_justify="left", expand=True, show_edge=False)
