@@ -170,3 +170,10 @@ def test_messages_do_not_depend_on_where_a_zip_is_unpacked(tmp_path):
     assert 'File "gan.py", line 2, in generator_loss' in message
     first.pop("duration_s"), second.pop("duration_s")
     assert first == second
+
+
+def test_list_of_one_function_explains_its_checks_and_tolerances():
+    done = grade("list", "optimizers.adam")
+    assert done.returncode == 0
+    assert "optimizers.adam.matches_torch" in done.stdout and "tolerance |got - want| <=" in done.stdout
+    assert grade("list", "optimizers.nonsense").returncode == 2
