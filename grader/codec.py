@@ -1,7 +1,7 @@
 """The safe encoding that carries values between the grader and the sandboxed child.
 
 Only plain data crosses: None, bools, ints, floats (NaN and inf included), strings, lists,
-tuples, dicts with string keys, NumPy arrays and scalars of numeric or boolean dtype, and
+tuples, dicts with string or integer keys, NumPy arrays and scalars of numeric or boolean dtype, and
 descriptions of test functions.  Anything else is encoded as an opaque description of its
 type, so an object that lies in ``__eq__``, ``__float__`` or ``__array__`` is never
 reconstructed.  Decoding validates every field and never executes anything.
@@ -52,13 +52,15 @@ def encode(value: Any, describe_fn: Optional[Callable[[Any], Optional[dict]]] = 
         return value if abs(value) < 2**63 else {"__opaque__": "an int too large to carry"}
     if kind is float:
         return value if math.isfinite(value) else {"__float__": repr(value)}
+    if kind is np.ndarray and value.dtype.kind == "f" and value.dtype not in _DTYPES.values():
+        value = value.astype(np.float64)  # extended precision (longdouble) is compared in float64 anyway
     if kind is np.ndarray and value.dtype in _DTYPES.values():
         if value.nbytes > MAX_MESSAGE_BYTES // 2:
             return {"__opaque__": f"an ndarray of shape {value.shape}, too large to carry"}
         data = value if value.flags.c_contiguous else np.ascontiguousarray(value)
         return {"__nd__": data.dtype.str, "shape": list(data.shape),
                 "data": base64.b64encode(data.tobytes()).decode("ascii")}
-    if kind in _SCALARS:
+    if kind in _SCALARS or (isinstance(value, np.floating) and kind.__module__ == "numpy"):
         return encode(np.asarray(value), describe_fn, _depth)
     if kind in (list, tuple, dict) and len(value) > MAX_LIST_ITEMS:
         return {"__opaque__": f"a {kind.__name__} of {len(value)} items, too large to carry"}
@@ -67,8 +69,8 @@ def encode(value: Any, describe_fn: Optional[Callable[[Any], Optional[dict]]] = 
     if kind is tuple:
         return {"__tuple__": [encode(v, describe_fn, _depth + 1) for v in value]}
     if kind is dict:
-        if not all(type(k) is str for k in value):
-            return {"__opaque__": "a dict with keys that are not strings"}
+        if not all(type(k) in (str, int) for k in value):
+            return {"__opaque__": "a dict with keys that are neither strings nor integers"}
         return {"__dict__": [[k, encode(v, describe_fn, _depth + 1)] for k, v in value.items()]}
     if describe_fn is not None:
         tagged = describe_fn(value)
@@ -103,7 +105,7 @@ def decode(data: Any, make_fn: Optional[Callable[[str, dict], Any]] = None,
     if set(data) == {"__dict__"} and type(data["__dict__"]) is list:
         out = {}
         for pair in data["__dict__"]:
-            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) not in (str, int):
                 raise CodecError("bad dict entry")
             out[pair[0]] = decode(pair[1], make_fn, make_opaque, _depth + 1)
         return out

@@ -93,7 +93,10 @@ def test_codec_describes_what_it_will_not_carry():
     assert "ndarray subclass" in repr(decode_value(encode_args(np.zeros(2).view(Sub))))
     assert "object of type" in repr(decode_value(encode_args(object())))
     assert "dtype object" in repr(decode_value(encode_args(np.array([object()]))))
-    assert "not strings" in repr(decode_value(encode_args({1: 2})))
+    assert "neither strings nor integers" in repr(decode_value(encode_args({(1, 2): 3})))
+    assert decode_value(encode_args({1: 2, "t": 3})) == {1: 2, "t": 3}
+    back = decode_value(encode_args(np.longdouble(0.25)))
+    assert back.dtype == np.float64 and back == 0.25
 
 
 def test_function_descriptions_cross_as_data():

@@ -195,6 +195,21 @@ def adam__loops(w, dw, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     return new, {"m": m, "v": v, "t": t}
 
 
+def adam__moments_keyed_by_order(w, dw, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """State keyed by moment order, {1: m, 2: v, "t": t} (int keys: the contract only asks for a dict).
+
+    FALSE FAILURE witness: the grader's codec turns a dict with non-string keys into an opaque
+    description, so the state is not passed back unchanged and this correct code errors on step 2.
+    """
+    if state is None:
+        state = {1: np.zeros_like(w), 2: np.zeros_like(w), "t": 0}
+    t = state["t"] + 1
+    m = beta1 * state[1] + (1 - beta1) * dw
+    v = beta2 * state[2] + (1 - beta2) * dw ** 2
+    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), {1: m, 2: v, "t": t}
+
+
 # adamw -------------------------------------------------------------------------------------
 
 def adamw__decay_folded(w, dw, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
@@ -292,4 +307,28 @@ def linear_regression_sgd__per_sample_loops(X, y, lr=0.01, epochs=100, batch_siz
                 err = float(np.dot(X[i], theta)) - y[i]
                 grad += 2.0 * err * X[i]
             theta = theta - lr * grad / len(batch)
+    return theta
+
+
+def linear_regression_sgd__array_split(X, y, lr=0.01, epochs=100, batch_size=32, seed=0):
+    """np.array_split of each permutation into ceil(N / B) nearly equal batches."""
+    gen = np.random.default_rng(seed)
+    n, d = X.shape
+    theta = np.zeros(d)
+    for _ in range(epochs):
+        for rows in np.array_split(gen.permutation(n), math.ceil(n / batch_size)):
+            theta = theta - lr * 2 * X[rows].T @ (X[rows] @ theta - y[rows]) / len(rows)
+    return theta
+
+
+def linear_regression_sgd__drop_last_no_factor_two(X, y, lr=0.01, epochs=100, batch_size=32, seed=0):
+    """Both allowed choices that slow convergence at once: no factor 2 and the last batch dropped."""
+    gen = np.random.default_rng(seed)
+    n, d = X.shape
+    theta = np.zeros(d)
+    for _ in range(epochs):
+        order = gen.permutation(n)
+        for s in range(0, n - batch_size + 1, batch_size):
+            rows = order[s:s + batch_size]
+            theta = theta - lr * X[rows].T @ (X[rows] @ theta - y[rows]) / batch_size
     return theta
