@@ -62,16 +62,20 @@ def encode(value: Any, describe_fn: Optional[Callable[[Any], Optional[dict]]] = 
                 "data": base64.b64encode(data.tobytes()).decode("ascii")}
     if kind in _SCALARS or (isinstance(value, np.floating) and kind.__module__ == "numpy"):
         return encode(np.asarray(value), describe_fn, _depth)
-    if kind in (list, tuple, dict) and len(value) > MAX_LIST_ITEMS:
-        return {"__opaque__": f"a {kind.__name__} of {len(value)} items, too large to carry"}
-    if kind is list:
-        return [encode(v, describe_fn, _depth + 1) for v in value]
-    if kind is tuple:
-        return {"__tuple__": [encode(v, describe_fn, _depth + 1) for v in value]}
-    if kind is dict:
-        if not all(type(k) in (str, int) for k in value):
+    # Containers, subclasses included (a namedtuple is a tuple, an OrderedDict a dict), are read
+    # through the base type's own methods, so no method a subclass overrides ever runs.
+    base = next((b for b in (list, tuple, dict) if isinstance(value, b)), None)
+    if base is not None and base.__len__(value) > MAX_LIST_ITEMS:
+        return {"__opaque__": f"a {base.__name__} of {base.__len__(value)} items, too large to carry"}
+    if base is list:
+        return [encode(v, describe_fn, _depth + 1) for v in list.__iter__(value)]
+    if base is tuple:
+        return {"__tuple__": [encode(v, describe_fn, _depth + 1) for v in tuple.__iter__(value)]}
+    if base is dict:
+        items = list(dict.items(value))
+        if not all(type(k) in (str, int) for k, _ in items):
             return {"__opaque__": "a dict with keys that are neither strings nor integers"}
-        return {"__dict__": [[k, encode(v, describe_fn, _depth + 1)] for k, v in value.items()]}
+        return {"__dict__": [[k, encode(v, describe_fn, _depth + 1)] for k, v in items]}
     if describe_fn is not None:
         tagged = describe_fn(value)
         if tagged is not None:

@@ -110,3 +110,20 @@ def test_function_descriptions_cross_as_data():
 def test_malformed_messages_are_rejected(raw):
     with pytest.raises(codec.CodecError):
         decode_value(codec.loads(raw))
+
+
+def test_container_subclasses_arrive_as_plain_containers_without_running_their_methods():
+    from collections import OrderedDict, namedtuple
+
+    Grads = namedtuple("Grads", "dx dW")
+
+    class Sneaky(dict):
+        def items(self):
+            raise RuntimeError("never called")
+
+        def __len__(self):
+            raise RuntimeError("never called")
+
+    assert decode_value(encode_args(Grads(1.0, 2.0))) == (1.0, 2.0)
+    assert decode_value(encode_args(OrderedDict(b=1, a=2))) == {"b": 1, "a": 2}
+    assert decode_value(encode_args(Sneaky(w=np.float64(3.0))))["w"] == 3.0

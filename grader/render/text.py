@@ -89,10 +89,12 @@ def _entries(example):
 def _short(value) -> str:
     if isinstance(value, list):
         try:
-            array = np.asarray(value, dtype=float)
+            array = np.asarray(value)
+        except ValueError:  # ragged
+            array = None
+        if array is not None and array.dtype.kind in "biuf":
             return np.array2string(array, precision=4, separator=", ", threshold=24, max_line_width=80)
-        except (ValueError, TypeError):
-            return "[" + ", ".join(_short(v) for v in value) + "]"
+        return "[" + ", ".join(_short(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
     if isinstance(value, float):
