@@ -56,6 +56,9 @@ class Guard:
             return
         if event in self.STARTS_SOMETHING or event.startswith("os.exec") or event.startswith("os.spawn"):
             self.spawned = True
+            environment = {"subprocess.Popen": 3, "os.exec": 2, "os.posix_spawn": 2}.get(event)
+            if environment is not None and len(args) > environment and args[environment] is not None:
+                self._keeps_marker(args[environment])
         elif event == "import":
             top = str(args[0]).partition(".")[0]
             if top in self.forbidden:
@@ -84,6 +87,16 @@ class Guard:
     CHANGES_FILES = {"os.remove": 1, "os.rename": 2, "os.rmdir": 1, "os.mkdir": 1, "os.truncate": 1,
                      "os.chmod": 1, "os.symlink": 2, "os.link": 2, "shutil.rmtree": 1, "shutil.move": 2,
                      "shutil.copyfile": 2}
+
+    def _keeps_marker(self, environment):
+        """A process may start only with the sandbox's marker, so that it can be found and ended."""
+        try:
+            marked = any(os.fsdecode(k) == "GRADELAB_SANDBOX" for k in environment)
+        except Exception:
+            marked = False
+        if not marked:
+            raise PermissionError("gradelab: processes started by student code must keep the sandbox's "
+                                  "environment (pass env=None or a copy of os.environ)")
 
     def _only_in_scratch(self, path):
         if not (path + os.sep).startswith(self.writable):

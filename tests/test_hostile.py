@@ -78,6 +78,10 @@ def spawn_sleepers():
         os._exit(0)
     return 1
 
+def spawn_unmarked():
+    subprocess.Popen(["sleep", "1000"], env={}, start_new_session=True)
+    return 1
+
 def start_thread():
     threading.Thread(target=time.sleep, args=(1000,)).start()
     return 1
@@ -192,6 +196,12 @@ def test_processes_and_threads_do_not_outlive_the_call(sandbox):
     assert not any(b"GRADELAB_SANDBOX=1" in _environ(pid) and pid != sandbox_pid(sandbox)
                    for pid in _all_pids())
     assert call(sandbox, "start_thread") == 1
+    recovers(sandbox)
+
+
+def test_processes_cannot_shed_the_sandbox_marker(sandbox):
+    problem = fault(sandbox, "spawn_unmarked")
+    assert problem.status == "error" and "must keep the sandbox's environment" in problem.message
     recovers(sandbox)
 
 
