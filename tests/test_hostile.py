@@ -210,7 +210,8 @@ def sandbox_pid(box):
 
 
 def _all_pids():
-    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    """This test process's descendants: the grader is a subreaper, so escaped orphans land here."""
+    return _descendants(os.getpid())
 
 
 def _environ(pid):

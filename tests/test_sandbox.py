@@ -10,6 +10,7 @@ import pytest
 
 from grader.engine import Options
 from grader.grading import grade
+from grader.sandbox import _descendants
 
 SGD = """
 import numpy as np
@@ -232,7 +233,7 @@ def test_nothing_is_left_running_after_grading(tmp_path):
         """)
     assert function.status == "passed"
     leftovers = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    for pid in _descendants(os.getpid()):  # the grader is a subreaper: escaped orphans would land here
         try:
             if b"GRADELAB_SANDBOX=1" in Path(f"/proc/{pid}/environ").read_bytes():
                 leftovers.append(pid)
