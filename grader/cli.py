@@ -57,6 +57,8 @@ def run(exercises: tuple[str, ...], submission: str, fmt: str, output: Optional[
     from grader.render import RENDERERS
     from grader.submission import SubmissionError
 
+    if output and not os.access(Path(output).resolve().parent, os.W_OK):
+        raise click.UsageError(f"cannot write --output {output!r}: its folder does not exist or is not writable")
     options = Options(seed=seed, max_examples=max_examples or DEFAULT_MAX_EXAMPLES)
     try:
         with _progress(enabled=output is not None or fmt == "text") as progress:
@@ -66,7 +68,10 @@ def run(exercises: tuple[str, ...], submission: str, fmt: str, output: Optional[
     color = output is None and sys.stdout.isatty()
     report = RENDERERS[fmt](result, color=color)
     if output:
-        Path(output).write_text(report, encoding="utf-8")
+        try:
+            Path(output).write_text(report, encoding="utf-8")
+        except OSError as exc:
+            raise click.UsageError(f"cannot write --output {output!r}: {exc.strerror}") from None
     else:
         click.echo(report, nl=False)
     if fail_under is not None and result.score < fail_under:

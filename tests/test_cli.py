@@ -54,7 +54,8 @@ def test_fail_under_sets_exit_status_one():
 @pytest.mark.parametrize("args", [("run", "nonsense"), ("run", "optimizers.nonsense"),
                                   ("--submission", "no/such/path"), ("--max-examples", "0"),
                                   ("--timeout", "-1"), ("run", "--format", "yaml"),
-                                  ("--submission", "README.md")])
+                                  ("--submission", "README.md"),
+                                  ("run", "gan.generator_loss", "--output", "/nonexistent/folder/report.txt")])
 def test_usage_errors_are_one_line_and_exit_two(args):
     done = grade(*args)
     assert done.returncode == 2, done.stdout
