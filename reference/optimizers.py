@@ -155,6 +155,15 @@ def sgd_momentum__nesterov_momentum_twice(w, dw, state, lr=0.01, momentum=0.9, n
     return _momentum(w, dw, state, lr, momentum, nesterov, nesterov_mode="momentum_twice")
 
 
+def _scale(square_avg, eps, *, eps_inside=False, no_sqrt=False):
+    """The adaptive denominator sqrt(v) + eps, or one of its two common misplacements."""
+    if no_sqrt:
+        return square_avg + eps
+    if eps_inside:
+        return np.sqrt(square_avg + eps)
+    return np.sqrt(square_avg) + eps
+
+
 def _rmsprop(w, dw, state, lr, alpha, eps, *, eps_inside=False, swapped=False, no_sqrt=False,
              bias_corrected=False):
     state = _zeros_state(w, state, "v")
@@ -162,12 +171,7 @@ def _rmsprop(w, dw, state, lr, alpha, eps, *, eps_inside=False, swapped=False, n
     keep = 1 - alpha if swapped else alpha
     v = keep * state["v"] + (1 - keep) * dw ** 2
     v_used = v / (1 - alpha ** t) if bias_corrected else v
-    if no_sqrt:
-        denom = v_used + eps
-    elif eps_inside:
-        denom = np.sqrt(v_used + eps)
-    else:
-        denom = np.sqrt(v_used) + eps
+    denom = _scale(v_used, eps, eps_inside=eps_inside, no_sqrt=no_sqrt)
     state.update(v=v, t=t)
     return w - lr * dw / denom, state
 
@@ -191,12 +195,7 @@ def rmsprop__bias_corrected(w, dw, state, lr=0.01, alpha=0.99, eps=1e-8):
 def _adagrad(w, dw, state, lr, eps, *, eps_inside=False, reset=False, no_sqrt=False):
     state = _zeros_state(w, state, "g2")
     g2 = (0.0 if reset else state["g2"]) + dw ** 2
-    if no_sqrt:
-        denom = g2 + eps
-    elif eps_inside:
-        denom = np.sqrt(g2 + eps)
-    else:
-        denom = np.sqrt(g2) + eps
+    denom = _scale(g2, eps, eps_inside=eps_inside, no_sqrt=no_sqrt)
     state.update(g2=g2, t=state["t"] + 1)
     return w - lr * dw / denom, state
 
