@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import importlib
 from functools import lru_cache
+from pathlib import Path
 
 from grader.spec import ExerciseSpec, FunctionSpec
 
-#: Curriculum modules with checks, in the order of CURRICULUM.md.
-MODULES = ("derivatives", "optimizers", "backprop", "batchnorm", "attention", "gan")
+#: Every curriculum module, in the order of CURRICULUM.md.
+CURRICULUM = ("derivatives", "activations", "losses", "optimizers", "backprop", "batchnorm",
+              "regularization", "conv", "rnn", "attention", "gan", "schedules", "init")
+
+#: The modules that have checks (a spec in grader/specs/), in curriculum order.
+MODULES = tuple(m for m in CURRICULUM if Path(__file__).with_name("specs").joinpath(f"{m}.py").is_file())
 
 
 @lru_cache(maxsize=None)
