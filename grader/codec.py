@@ -1,8 +1,8 @@
 """The safe encoding that carries values between the grader and the sandboxed child.
 
 Only plain data crosses: None, bools, ints, floats (NaN and inf included), strings, lists,
-tuples, dicts with string or integer keys, NumPy arrays and scalars of numeric or boolean dtype, and
-descriptions of test functions.  Anything else is encoded as an opaque description of its
+tuples, dicts with string or integer keys, NumPy arrays and scalars of numeric or boolean dtype,
+descriptions of test functions, and references to values the child keeps (:class:`Ref`).  Anything else is encoded as an opaque description of its
 type, so an object that lies in ``__eq__``, ``__float__`` or ``__array__`` is never
 reconstructed.  Decoding validates every field and never executes anything.
 
@@ -12,14 +12,13 @@ This file is loaded by the child by path, so it depends on NumPy and the standar
 from __future__ import annotations
 
 import base64
-import json
 import math
 from typing import Any, Callable, Optional
 
 import numpy as np
 
 MAX_DEPTH = 32
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_ARRAY_BYTES = 32 * 1024 * 1024
 MAX_LIST_ITEMS = 100_000
 _DTYPES = {np.dtype(t).str: np.dtype(t) for t in (
     np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
@@ -29,6 +28,24 @@ _SCALARS = tuple(d.type for d in _DTYPES.values())
 
 class CodecError(ValueError):
     """A message that is not well-formed plain data."""
+
+
+class Ref:
+    """A value that stays where it was made (the student's optimizer state, in the child);
+    only this reference crosses, and the child swaps it back for the value."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, id: int):
+        self.id = id
+
+    def __repr__(self) -> str:
+        return f"<kept in the sandbox #{self.id}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Ref) and other.id == self.id
+
+    __hash__ = None
 
 
 def _describe(value: Any) -> str:
@@ -52,10 +69,12 @@ def encode(value: Any, describe_fn: Optional[Callable[[Any], Optional[dict]]] = 
         return value if abs(value) < 2**63 else {"__opaque__": "an int too large to carry"}
     if kind is float:
         return value if math.isfinite(value) else {"__float__": repr(value)}
+    if kind is Ref:
+        return {"__ref__": value.id}
     if kind is np.ndarray and value.dtype.kind == "f" and value.dtype not in _DTYPES.values():
         value = value.astype(np.float64)  # extended precision (longdouble) is compared in float64 anyway
     if kind is np.ndarray and value.dtype in _DTYPES.values():
-        if value.nbytes > MAX_MESSAGE_BYTES // 2:
+        if value.nbytes > MAX_ARRAY_BYTES:
             return {"__opaque__": f"an ndarray of shape {value.shape}, too large to carry"}
         data = value if value.flags.c_contiguous else np.ascontiguousarray(value)
         return {"__nd__": data.dtype.str, "shape": list(data.shape),
@@ -84,8 +103,12 @@ def encode(value: Any, describe_fn: Optional[Callable[[Any], Optional[dict]]] = 
 
 
 def decode(data: Any, make_fn: Optional[Callable[[str, dict], Any]] = None,
-           make_opaque: Callable[[str], Any] = str, _depth: int = 0) -> Any:
-    """The value that ``encode`` described, validated field by field."""
+           make_opaque: Callable[[str], Any] = str, make_ref: Callable[[int], Any] = Ref, _depth: int = 0) -> Any:
+    """The value that ``encode`` described, validated field by field.
+
+    ``make_ref`` turns a reference back into its value (the child's table); by default it stays
+    a :class:`Ref`.
+    """
     if _depth > MAX_DEPTH + 2:
         raise CodecError("nested too deeply")
     kind = type(data)
@@ -94,7 +117,7 @@ def decode(data: Any, make_fn: Optional[Callable[[str, dict], Any]] = None,
     if kind is float:
         return data
     if kind is list:
-        return [decode(v, make_fn, make_opaque, _depth + 1) for v in data]
+        return [decode(v, make_fn, make_opaque, make_ref, _depth + 1) for v in data]
     if kind is not dict or len(data) == 0:
         raise CodecError(f"unexpected {kind.__name__}")
     if "__nd__" in data:
@@ -105,19 +128,21 @@ def decode(data: Any, make_fn: Optional[Callable[[str, dict], Any]] = None,
             raise CodecError("bad float")
         return float(text)
     if set(data) == {"__tuple__"} and type(data["__tuple__"]) is list:
-        return tuple(decode(v, make_fn, make_opaque, _depth + 1) for v in data["__tuple__"])
+        return tuple(decode(v, make_fn, make_opaque, make_ref, _depth + 1) for v in data["__tuple__"])
     if set(data) == {"__dict__"} and type(data["__dict__"]) is list:
         out = {}
         for pair in data["__dict__"]:
             if type(pair) is not list or len(pair) != 2 or type(pair[0]) not in (str, int):
                 raise CodecError("bad dict entry")
-            out[pair[0]] = decode(pair[1], make_fn, make_opaque, _depth + 1)
+            out[pair[0]] = decode(pair[1], make_fn, make_opaque, make_ref, _depth + 1)
         return out
     if set(data) == {"__fn__", "params"} and make_fn is not None and type(data["__fn__"]) is str:
-        params = decode(data["params"], make_fn, make_opaque, _depth + 1)
+        params = decode(data["params"], make_fn, make_opaque, make_ref, _depth + 1)
         if type(params) is not dict:
             raise CodecError("bad function parameters")
         return make_fn(data["__fn__"], params)
+    if set(data) == {"__ref__"} and type(data["__ref__"]) is int:
+        return make_ref(data["__ref__"])
     if set(data) == {"__opaque__"} and type(data["__opaque__"]) is str:
         return make_opaque(data["__opaque__"][:300])
     raise CodecError("unknown tag")
@@ -136,20 +161,3 @@ def _decode_array(data: dict) -> np.ndarray:
     if len(raw) != math.prod(shape) * dtype.itemsize:
         raise CodecError("array data does not match its shape")
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
-
-
-def dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), allow_nan=False).encode("utf-8")
-
-
-def loads(raw: bytes) -> Any:
-    if len(raw) > MAX_MESSAGE_BYTES:
-        raise CodecError("message too large")
-    try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject)
-    except (ValueError, RecursionError) as exc:
-        raise CodecError(f"malformed message: {str(exc)[:100]}") from None
-
-
-def _reject(name: str) -> Any:
-    raise ValueError(f"bare {name} in message")

@@ -97,7 +97,8 @@ def _compare_numbers(label: str, got: np.ndarray, want: np.ndarray, tol: Toleran
                 f"reference is finite ({want.flat[at]:.6g})")
     with np.errstate(invalid="ignore", over="ignore"):
         ok = np.abs(got - want) <= tol.atol + tol.rtol * np.abs(want)
-    ok |= (got == want) | (np.isnan(got) & np.isnan(want))  # same non-finite value on both sides
+    ok &= np.isfinite(want)  # an expected inf or NaN is matched only by itself:
+    ok |= (got == want) | (np.isnan(got) & np.isnan(want))  # the same non-finite value
     if ok.all():
         return None
     diff = np.where(ok, 0.0, np.abs(got - want))

@@ -383,7 +383,7 @@ def seccomp() -> bool:
 
 # -- the entry points -------------------------------------------------------------------------------
 def _report(abi: int, guarded: bool) -> dict:
-    isolation = f"landlock-abi-{abi}" if abi else "guard-only" if guarded else "none"
+    isolation = f"landlock-abi-{abi}" if abi else "guard-only"  # the two words of INTERFACE.md
     return {"isolation": isolation, "landlock_abi": abi, "seccomp": guarded,
             "network": abi >= 4, "scoped": abi >= 6}
 

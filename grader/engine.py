@@ -21,6 +21,7 @@ from hypothesis.errors import Flaky, NoSuchExample
 
 from grader.calls import LocalFunction, StudentFault, materialize
 from grader.compare import compare
+from grader.explain import explain_error
 from grader.results import (ERROR, FAILED, NOT_IMPLEMENTED, PASSED, SKIPPED, TIMEOUT, VIOLATION,
                             CheckResult, Diagnosis, FunctionResult)
 from grader.spec import Check, FunctionSpec
@@ -127,6 +128,8 @@ def run_check(check: Check, spec: FunctionSpec, student: Callable[..., Any], opt
         result = _fault_result(check, outcome, example)
         if outcome.status == "failed":
             result.diagnosis = diagnose(check, spec, outcome, args)
+        elif outcome.status == "error":
+            result.diagnosis = explain_fault(outcome, args)
         return result, outcome
     diagnosis = diagnose(check, spec, outcome, args)
     return CheckResult(check.id, FAILED, 0.0, check.points, last["problem"], example, diagnosis), None
@@ -188,6 +191,12 @@ def diagnose(check: Check, spec: FunctionSpec, got: Any, args: dict) -> Optional
         if not isinstance(got, StudentFault) and compare(got, theirs, check.tol, check.outputs) is None:
             return Diagnosis(mistake.id, mistake.message)
     return None
+
+
+def explain_fault(fault: StudentFault, args: dict) -> Optional[Diagnosis]:
+    """The likely cause of an exception the student's code raised, from its message and the inputs."""
+    explained = explain_error(fault.message, args)
+    return Diagnosis(*explained) if explained else None
 
 
 def plain(value: Any) -> Any:

@@ -1,4 +1,9 @@
-"""Grading a whole submission: resolve it, start its sandbox, run the catalog, build results."""
+"""Grading a whole submission: resolve it, start its sandboxes, run the catalog, build results.
+
+Every function is graded in a fresh sandboxed child with only its own module imported (and the
+submission's modules that one imports), so a function's result is the same whichever other
+functions are graded and however they are split into ``--jobs``.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,23 @@ import os
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
+from contextlib import ExitStack
 from multiprocessing import get_context
 from typing import Callable, Optional
 
 from grader import catalog, integrity
 from grader.engine import Options, grade_function, warm_up
+from grader.policy import NUMPY, Policy, for_tier
+from grader.scrub import scrub_result
 from grader.results import (ERROR, MISSING, SKIPPED, VIOLATION, CheckResult, ExerciseResult,
                             FunctionResult, GradeResult)
-from grader.sandbox import NUMPY_FORBIDDEN, Sandbox
+from grader.sandbox import Sandbox
 from grader.spec import ExerciseSpec, FunctionSpec
 from grader.submission import Submission, open_submission
 
 #: Called before each function is graded: ``(exercise name, function name, index, total)``.
 Progress = Callable[[str, str, int, int], None]
+Selection = list[tuple[ExerciseSpec, list[FunctionSpec]]]
 
 
 def grade(path: str, names: tuple[str, ...] = (), tier: str = "core", options: Options = Options(),
@@ -27,33 +35,74 @@ def grade(path: str, names: tuple[str, ...] = (), tier: str = "core", options: O
     """Grade the submission at ``path``; raises SubmissionError / UnknownExercise for usage errors.
 
     With ``jobs > 1`` the exercises are split between this process and ``jobs - 1`` forked
-    ones, each with its own sandbox; every check is seeded on its own, so the results are the
-    same as with one job.
+    ones, each with sandboxes of its own; the results are the same as with one job.
     """
     started = time.perf_counter()
     submission = open_submission(path)
     try:
-        with Sandbox(submission.files, timeout=timeout) as sandbox:  # starts while the specs import
+        with Sandboxes(submission, timeout) as sandboxes:
+            sandboxes.get(NUMPY)  # starts now, so the worker's imports overlap with the specs'
             warm_up()
             selection = catalog.select(names, tier)
             groups = _split(selection, jobs or default_jobs())
-            with ProcessPoolExecutor(len(groups) - 1, mp_context=get_context("fork")) if len(groups) > 1 else nullcontext() as pool:
-                others = [pool.submit(_grade_in_new_sandbox, submission, _names(group), options, timeout)
+            with ExitStack() as stack:
+                pool = (stack.enter_context(ProcessPoolExecutor(len(groups) - 1, mp_context=get_context("fork")))
+                        if len(groups) > 1 else None)
+                others = [pool.submit(_grade_in_new_sandboxes, submission, _names(group), options, timeout)
                           for group in groups[1:]]
                 total = sum(len(functions) for _, functions in selection)
-                mine = _grade_exercises(submission, sandbox, groups[0], options, progress, total)
-                graded = {e.name: e for e in mine + [e for future in others for e in future.result()]}
+                mine = _grade_exercises(sandboxes, groups[0], options, progress, total)
+                isolation = [sandboxes.isolation()]
+                for future in others:
+                    results, their_isolation = future.result()
+                    mine += results
+                    isolation.append(their_isolation)
+        graded = {e.name: e for e in mine}
         exercises = [graded[exercise.name] for exercise, _ in selection]
     finally:
         submission.close()
-    return GradeResult(submission.label, options.seed, time.perf_counter() - started, environment(), exercises)
-
-
-Selection = list[tuple[ExerciseSpec, list[FunctionSpec]]]
+    result = GradeResult(submission.label, options.seed, time.perf_counter() - started,
+                         environment(_weakest(isolation)), exercises)
+    scrub_result(result)
+    return result
 
 
 def default_jobs() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 4))
+
+
+class Sandboxes:
+    """One sandbox per tier for a submission, started when first needed."""
+
+    def __init__(self, submission: Submission, timeout: float):
+        self.submission, self.timeout = submission, timeout
+        self.open: dict[str, Sandbox] = {}
+
+    def get(self, policy: Policy) -> Sandbox:
+        if policy.tier not in self.open:
+            self.open[policy.tier] = Sandbox(self.submission.files, timeout=self.timeout, policy=policy).__enter__()
+        return self.open[policy.tier]
+
+    def isolation(self) -> str:
+        used = [box.isolation for box in self.open.values() if box.confinement]
+        return _weakest(used) if used else ""
+
+    def __enter__(self) -> "Sandboxes":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for box in self.open.values():
+            box.close()
+
+
+def _weakest(labels: list[str]) -> str:
+    """The confinement every sandbox of the run had: the lowest Landlock ABI, or guard-only."""
+    labels = [label for label in labels if label]
+    if not labels:
+        return "guard-only"
+    if any(not label.startswith("landlock-abi-") for label in labels):
+        return "guard-only"
+    return min(labels, key=lambda label: int(label.rsplit("-", 1)[1]))
 
 
 def _split(selection: Selection, jobs: int) -> list[Selection]:
@@ -71,36 +120,47 @@ def _names(group: Selection) -> list[tuple[str, list[str]]]:
     return [(exercise.name, [f.name for f in functions]) for exercise, functions in group]
 
 
-def _grade_in_new_sandbox(submission: Submission, names: list[tuple[str, list[str]]], options: Options,
-                          timeout: float) -> list[ExerciseResult]:
-    """A forked job: the same grading with a sandbox of its own (specs arrive by name)."""
+def _grade_in_new_sandboxes(submission: Submission, names: list[tuple[str, list[str]]], options: Options,
+                            timeout: float) -> tuple[list[ExerciseResult], str]:
+    """A forked job: the same grading with sandboxes of its own (specs arrive by name)."""
     group = [(catalog.exercise(m), [catalog.exercise(m).functions[f] for f in fs]) for m, fs in names]
-    with Sandbox(submission.files, timeout=timeout) as sandbox:
-        return _grade_exercises(submission, sandbox, group, options, None, 0)
+    with Sandboxes(submission, timeout) as sandboxes:
+        return _grade_exercises(sandboxes, group, options, None, 0), sandboxes.isolation()
 
 
-def _grade_exercises(submission: Submission, sandbox: Sandbox, group: Selection, options: Options,
+def _grade_exercises(sandboxes: Sandboxes, group: Selection, options: Options,
                      progress: Optional[Progress], total: int) -> list[ExerciseResult]:
     results = []
+    done = 0
     for exercise, functions in group:
         result = ExerciseResult(exercise.name)
-        module_problem = _module_problem(submission, sandbox, exercise.name)
-        defined = set(sandbox.loaded.get(exercise.name, {}).get("functions", ()))
+        policy = for_tier(exercise.tier)
+        sandbox = sandboxes.get(policy)
+        problem = _module_problem(sandboxes.submission, sandbox, exercise.name, policy)
         for function in functions:
             if progress:
-                progress(exercise.name, function.name, sum(len(r.functions) for r in results) + len(result.functions), total)
-            if module_problem:
-                result.functions.append(_not_run(function, *module_problem))
-            elif function.name not in defined:
-                result.functions.append(_not_run(function, MISSING, f"{function.name} is not defined in {exercise.name}.py"))
+                progress(exercise.name, function.name, done, total)
+            done += 1
+            if problem:
+                result.functions.append(_not_run(function, *problem))
             else:
-                student = lambda check, params, m=exercise.name, f=function.name: sandbox.function(m, f, params, check.mutable)
-                result.functions.append(grade_function(function, student, options))
+                result.functions.append(_grade_one(sandbox, exercise.name, function, options))
         results.append(result)
     return results
 
 
-def _module_problem(submission: Submission, sandbox: Sandbox, module: str) -> Optional[tuple[str, str]]:
+def _grade_one(sandbox: Sandbox, module: str, function: FunctionSpec, options: Options) -> FunctionResult:
+    """``function`` graded in a fresh child that has imported only its module."""
+    status = sandbox.open(module)
+    if status["status"] != "ok":
+        return _not_run(function, ERROR if status["status"] == "timeout" else status["status"], status["message"])
+    if function.name not in status["functions"]:
+        return _not_run(function, MISSING, f"{function.name} is not defined in {module}.py")
+    student = lambda check, params: sandbox.function(module, function.name, params, check.mutable, check.keep)
+    return grade_function(function, student, options)
+
+
+def _module_problem(submission: Submission, sandbox: Sandbox, module: str, policy: Policy) -> Optional[tuple[str, str]]:
     """Why none of ``module``'s functions can be graded (status, message), or ``None``."""
     if module not in submission.files:
         return MISSING, f"the submission has no {module}.py"
@@ -109,16 +169,14 @@ def _module_problem(submission: Submission, sandbox: Sandbox, module: str) -> Op
     problem = integrity.syntax_error(source, path.name)
     if problem:
         return ERROR, problem
-    forbidden = integrity.forbidden_imports(source, NUMPY_FORBIDDEN)
+    forbidden = integrity.forbidden_imports(source, policy.forbidden)
     if forbidden:
-        return VIOLATION, (f"{path.name} imports {', '.join(forbidden)}; NumPy exercises may import only "
-                           "numpy, math and the standard library")
-    status = sandbox.load(module)
+        return VIOLATION, f"{path.name} imports {', '.join(forbidden)}; {policy.allowed}"
+    status = sandbox.open(module)
+    if status["status"] == VIOLATION:
+        return VIOLATION, f"{path.name} {status['message']}; {policy.allowed}"
     if status["status"] != "ok":
-        message = status["message"]
-        if status["status"] == VIOLATION:
-            message = f"{path.name} {message}; NumPy exercises may import only numpy, math and the standard library"
-        return status["status"], message
+        return ERROR if status["status"] == "timeout" else status["status"], status["message"]
     return None
 
 
@@ -128,10 +186,10 @@ def _not_run(function: FunctionSpec, status: str, message: str) -> FunctionResul
     return FunctionResult(function.name, status, checks)
 
 
-def environment() -> dict[str, str]:
+def environment(isolation: str = "guard-only") -> dict[str, str]:
     import numpy
     import torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     return {"python": platform.python_version(), "numpy": numpy.__version__,
-            "torch": torch.__version__, "device": device}
+            "torch": torch.__version__, "device": device, "isolation": isolation}

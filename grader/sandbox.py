@@ -1,10 +1,14 @@
-"""The one sandbox: a warm child process per submission that runs the student's code.
+"""The parent side of the sandbox: student code runs in fresh children of a warm zygote.
 
-The parent (this module) never imports student code.  It starts ``worker.py`` with a scrubbed
-environment, a scratch working directory and resource limits, sends each call's arguments in
-the safe encoding, waits at most ``timeout`` seconds, and decodes the reply without executing
-anything.  A child that hangs, crashes, or leaves processes or threads behind is killed with
-all its descendants and restarted for the next call.
+The grader never imports student code.  :class:`Sandbox` copies the submission's exercise
+modules (``.py`` sources only) into a private folder, starts ``worker.py`` (the zygote) with a
+scrubbed environment in a scratch directory, and for every graded function asks it to fork a
+fresh child that confines itself and imports that function's module.  Each call's arguments go
+to the child in the safe encoding, its reply is awaited at most ``timeout`` seconds and
+validated by :mod:`grader.protocol` before anything is decoded.  Whatever the child does -- hang,
+crash, close its socket, write garbage, print megabytes, leave threads running -- becomes that
+call's :class:`StudentFault`; the child is ended and the next call gets a fresh one with the
+module imported again.  A failure of the sandbox itself is a :class:`SandboxError`.
 """
 
 from __future__ import annotations
@@ -14,31 +18,34 @@ import os
 import select
 import shutil
 import signal
-import struct
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Optional
 
-from grader import codec
+from grader import protocol
 from grader.calls import StudentFault, bind_names, check_unmodified, decode_value, encode_args
+from grader.policy import NUMPY, Policy
 
 WORKER = Path(__file__).with_name("worker.py")
 GLOBAL_SEED = 1234  # NumPy's and Python's global generators are seeded with this before every call
 OUTPUT_KEEP = 4096
 STARTUP_SECONDS = 120
-_LIVE: set[int] = set()  # pids of running sandbox children in this process
-
-#: What a NumPy exercise may not import (nor read from disk).
-NUMPY_FORBIDDEN = ("torch", "scipy", "reference", "solutions", "grader")
+CONTROL_SECONDS = 30  # a zygote that takes longer than this to fork or reap is restarted
 
 
-def _package_dir(name: str) -> Optional[str]:
-    """Where package ``name`` lives (``solutions/`` beside the grader), without importing it."""
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (not the student's code): a failure of the grader."""
+
+
+def package_dir(name: str) -> Optional[str]:
+    """Where package ``name`` lives (the project's own beside the grader), without importing it."""
     beside = Path(__file__).resolve().parent.parent / name
     if name in ("reference", "solutions", "grader") and beside.is_dir():
         return str(beside) + os.sep
@@ -51,105 +58,89 @@ def _package_dir(name: str) -> Optional[str]:
     return os.path.realpath(list(spec.submodule_search_locations)[0]) + os.sep
 
 
+@dataclass
+class _Child:
+    pid: int
+    sock: socket.socket
+    output: int
+    module: str
+    status: dict = field(default_factory=dict)
+    used: bool = False
+
+
 class Sandbox:
-    """Runs one submission's functions in a child process; ``call`` returns decoded values."""
+    """Runs one submission's functions in sandboxed children; ``call`` returns decoded values."""
 
     def __init__(self, files: dict[str, Path], timeout: float = 10.0, memory_mb: int = 4096,
-                 forbidden: tuple[str, ...] = NUMPY_FORBIDDEN):
-        self.files = {name: Path(path).resolve() for name, path in files.items()}
+                 policy: Policy = NUMPY):
+        self.files = {name: Path(path) for name, path in files.items()}
         self.timeout = timeout
         self.memory_mb = memory_mb
-        self.forbidden = forbidden
-        self.process: Optional[subprocess.Popen] = None
-        self.loaded: dict[str, dict] = {}
+        self.policy = policy
         self.scratch = tempfile.mkdtemp(prefix="gradelab-scratch-")
+        self.private = tempfile.mkdtemp(prefix="gradelab-source-")
+        self.zygote: Optional[subprocess.Popen] = None
+        self.child: Optional[_Child] = None
+        self.confinement: dict = {}
+        self._control: Optional[socket.socket] = None
+        self._ready = False
+        self._seq = 0
         self._output = bytearray()
         self._output_total = 0
-        self._lock = threading.Lock()
+        self._zygote_errors = bytearray()
+        for name, path in self.files.items():  # sources only: no bytecode, no other files
+            Path(self.private, f"{name}.py").write_bytes(path.read_bytes())
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the child unless it is running (early, so its imports overlap with the grader's)."""
-        if self.process is not None and self.process.poll() is None:
+        """Start the zygote unless it runs (early, so its imports overlap with the grader's)."""
+        if self.zygote is not None and self.zygote.poll() is None:
             return
         _become_subreaper()
-        request_r, request_w = os.pipe()
-        reply_r, reply_w = os.pipe()
-        submission_dirs = {str(p.parent) + os.sep for p in self.files.values()}
-        forbidden_paths = {name: _package_dir(name) for name in self.forbidden}
-        config = {"request_fd": request_r, "reply_fd": reply_w, "memory_bytes": self.memory_mb * 2**20,
-                  "file_bytes": 64 * 2**20, "forbidden": list(self.forbidden),
-                  "forbidden_paths": {n: d for n, d in forbidden_paths.items() if d and d not in submission_dirs},
-                  "allowed_paths": sorted(submission_dirs)}
-        self.process = subprocess.Popen(
+        control, theirs = socket.socketpair()
+        forbidden_paths = {name: package_dir(name) for name in self.policy.forbidden}
+        config = {"control_fd": theirs.fileno(), "preload": list(self.policy.preload),
+                  "memory_bytes": self.memory_mb * 2**20, "file_bytes": 64 * 2**20,
+                  "forbidden": list(self.policy.forbidden),
+                  "forbidden_paths": {n: d for n, d in forbidden_paths.items() if d},
+                  "submission_dir": self.private, "modules": sorted(self.files),
+                  "confinement": self._confinement_request()}
+        self.zygote = subprocess.Popen(
             [sys.executable, "-s", "-B", "-P", str(WORKER), json.dumps(config)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(request_r, reply_w), cwd=self.scratch, env=self._environment(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            pass_fds=(theirs.fileno(),), cwd=self.scratch, env=self._environment(),
             start_new_session=True)
-        os.close(request_r)
-        os.close(reply_w)
-        os.set_blocking(request_w, False)
-        self._request_w, self._reply_r = request_w, reply_r
-        self.loaded = {}
+        theirs.close()
+        self._control = control
         self._ready = False
-        self._inbox = bytearray()
-        _LIVE.add(self.process.pid)
-        threading.Thread(target=self._drain, args=(self.process.stdout,), daemon=True).start()
+        self._zygote_errors.clear()
+        threading.Thread(target=self._drain_zygote, args=(self.zygote.stderr,), daemon=True).start()
+
+    def _confinement_request(self) -> dict:
+        return {"read": [self.private], "write": [self.scratch], "packages": self.policy.packages,
+                "forbidden": list(self.policy.forbidden),
+                "landlock": os.environ.get("GRADELAB_NO_LANDLOCK", "") in ("", "0")}
 
     def _environment(self) -> dict[str, str]:
-        return {"GRADELAB_SANDBOX": "1", "PATH": os.defpath, "HOME": self.scratch, "TMPDIR": self.scratch, "LANG": "C.UTF-8",
-                "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
-                "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        return {"GRADELAB_SANDBOX": "1", "PATH": os.defpath, "HOME": self.scratch, "TMPDIR": self.scratch,
+                "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
-    def _drain(self, stream) -> None:
+    def _drain_zygote(self, stream) -> None:
         for chunk in iter(lambda: stream.read1(65536), b""):
-            with self._lock:
-                self._output_total += len(chunk)
-                room = OUTPUT_KEEP - len(self._output)
-                if room > 0:
-                    self._output += chunk[:room]
+            if len(self._zygote_errors) < 65536:
+                self._zygote_errors += chunk
 
-    def take_output(self) -> str:
-        """What the child printed since the last call (the first few KB of it)."""
-        with self._lock:
-            text = self._output.decode("utf-8", "replace")
-            total = self._output_total
-            self._output.clear()
-            self._output_total = 0
-        if total > OUTPUT_KEEP:
-            text += f"\n... ({total - OUTPUT_KEEP} more bytes of output not shown)"
-        return text
-
-    def kill(self) -> None:
-        """End the child and every process it started."""
-        if self.process is None:
-            return
-        pid = self.process.pid
-        victims = _descendants(pid) + [pid]
-        for victim in victims:
-            try:
-                os.kill(victim, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.process.wait()
-        _LIVE.discard(pid)
-        _reap_orphans(settle=True)
-        for fd in (self._request_w, self._reply_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self.process = None
-        self.loaded = {}
+    @property
+    def isolation(self) -> str:
+        return str(self.confinement.get("isolation", "guard-only"))
 
     def close(self) -> None:
-        self.kill()
-        _reap_orphans()
+        self._retire()
+        self._stop_zygote()
+        _reap_orphans(settle=True)
         shutil.rmtree(self.scratch, ignore_errors=True)
+        shutil.rmtree(self.private, ignore_errors=True)
 
     def __enter__(self) -> "Sandbox":
         self.start()
@@ -158,150 +149,263 @@ class Sandbox:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    # -- requests --------------------------------------------------------------------------------
-    def _exchange(self, request: dict) -> dict:
-        """Send one request and wait for its reply; faults for hangs and crashes."""
-        self.start()
-        payload = codec.dumps(request)
-        try:
-            if not self._ready:  # the child's own start-up (importing NumPy) is not the student's time
-                if self._receive(time.monotonic() + STARTUP_SECONDS, startup=True).get("status") != "ready":
-                    raise codec.CodecError("the sandbox did not start")
-                self._ready = True
-            deadline = time.monotonic() + self.timeout
-            self._write(struct.pack(">Q", len(payload)) + payload, deadline)
-            reply = self._receive(deadline)
-        except StudentFault:
-            self.kill()
-            raise
-        except (BrokenPipeError, EOFError, OSError):
-            raise self._crashed() from None
-        except codec.CodecError as exc:
-            self.kill()
-            raise StudentFault("error", f"returned something the grader cannot read ({exc})") from None
-        self._reap_leftovers(reply)
-        return reply
-
-    def _receive(self, deadline: float, startup: bool = False) -> dict:
-        size = struct.unpack(">Q", self._read(8, deadline, startup))[0]
-        if size > codec.MAX_MESSAGE_BYTES:
-            raise codec.CodecError(f"a reply of {size} bytes is larger than the limit")
-        reply = codec.loads(self._read(size, deadline, startup))
-        if type(reply) is not dict or type(reply.get("status")) is not str:
-            raise codec.CodecError("a malformed reply")
-        return reply
-
-    def _write(self, data: bytes, deadline: float) -> None:
-        view = memoryview(data)
-        while view:
-            wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([], [self._request_w], [], wait)[1]:
-                raise self._timed_out()
+    def _stop_zygote(self) -> None:
+        if self.zygote is not None:
+            _kill_tree(self.zygote.pid)
             try:
-                view = view[os.write(self._request_w, view):]
-            except BlockingIOError:
-                continue
+                os.killpg(self.zygote.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.zygote.wait()
+            self.zygote = None
+        if self._control is not None:
+            self._control.close()
+            self._control = None
 
-    def _timed_out(self) -> StudentFault:
-        return StudentFault("timeout", f"did not return within {self.timeout:g} s "
-                                       "(an infinite loop, or far too slow); the process was stopped")
+    # -- the zygote ------------------------------------------------------------------------------
+    def _zygote(self, message: dict) -> tuple[dict, list[int]]:
+        """One request to the zygote; a spawn restarts it once if it is gone or stuck."""
+        for attempt in (1, 2) if message["op"] == "spawn" else (1,):
+            try:
+                self.start()
+                if not self._ready:
+                    ready, _ = self._control_reply("ready", 0, time.monotonic() + STARTUP_SECONDS)
+                    self.confinement = ready["confinement"]
+                    self._ready = True
+                seq = self._next_seq()
+                self._control.sendall(protocol.frame({**message, "seq": seq}))
+                return self._control_reply(message["op"], seq, time.monotonic() + CONTROL_SECONDS)
+            except (OSError, EOFError, protocol.ProtocolError) as exc:
+                problem = exc
+                self._retire(wait=False)
+                self._stop_zygote()
+        detail = self._zygote_errors.decode("utf-8", "replace").strip()[-2000:]
+        raise SandboxError(f"the sandbox's worker process failed ({problem})" + (f":\n{detail}" if detail else ""))
 
-    def _read(self, size: int, deadline: float, startup: bool = False) -> bytes:
-        """Exactly ``size`` bytes of reply, reading whatever has arrived in one go."""
-        while len(self._inbox) < size:
+    def _control_reply(self, kind: str, seq: int, deadline: float) -> tuple[dict, list[int]]:
+        sock = self._control
+        sock.settimeout(max(0.001, deadline - time.monotonic()))
+        try:
+            first, fds, _, _ = socket.recv_fds(sock, 1, 2)
+            if not first:
+                raise EOFError("the worker closed its channel")
+            header = first + _recv_exactly(sock, protocol.HEADER.size - 1)
+            reply = protocol.parse(_recv_exactly(sock, protocol.frame_size(header)))
+        except socket.timeout:
+            raise EOFError(f"no reply to {kind} in time") from None
+        finally:
+            sock.settimeout(None)
+        return protocol.check_reply(kind, seq, reply), fds
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    # -- children ----------------------------------------------------------------------------------
+    def open(self, module: str) -> dict:
+        """A fresh child with ``module`` imported; the import's status (ok, error, violation, missing).
+
+        A child that has not served a call yet is fresh, so it is kept.
+        """
+        if self.child is not None and self.child.module == module and not self.child.used:
+            return self.child.status
+        self._retire()
+        if module not in self.files:
+            return {"status": "missing", "message": f"no {module}.py in the submission"}
+        reply, fds = self._zygote({"op": "spawn"})
+        if len(fds) != 2:
+            raise SandboxError("the sandbox's worker did not hand over a child's channels")
+        self.child = _Child(reply["pid"], socket.socket(fileno=fds[0]), fds[1], module)
+        os.set_blocking(self.child.output, False)
+        self.take_output()
+        try:
+            status = self._exchange("load", {"op": "load", "module": module})
+        except StudentFault as fault:
+            status = {"status": "timeout" if fault.status == "timeout" else "error",
+                      "message": "importing the module " + fault.message}
+        if status["status"] == "ok":
+            self.confinement = status.pop("confinement")
+        elif self.child is not None:
+            output = self.take_output().strip()
+            if output:
+                status["message"] += f"\nit printed:\n{output}"
+        status.pop("seq", None)
+        if self.child is not None:
+            self.child.status = status
+        return status
+
+    def call(self, module: str, function: str, args: tuple, kwargs: dict, keep: tuple[int, ...] = ()) -> tuple[Any, Any]:
+        """Call ``module.function(*args, **kwargs)`` in the child: (value, arguments afterwards).
+
+        ``keep`` lists positions of the returned tuple that stay in the child (the student's own
+        optimizer state); the grader receives :class:`grader.codec.Ref` placeholders for them.
+        """
+        if self.child is None or self.child.module != module:
+            self.open(module)
+        if self.child is None or self.child.status.get("status") != "ok":
+            status = self.child.status if self.child else {"status": "error", "message": "the module could not be imported"}
+            kind = status["status"] if status["status"] in ("violation", "missing", "timeout") else "error"
+            raise StudentFault(kind, status["message"])
+        self.child.used = True
+        self.take_output()
+        reply = self._exchange("call", {"op": "call", "function": function, "args": encode_args((args, kwargs)),
+                                        "global_seed": GLOBAL_SEED, "keep": list(keep)})
+        if reply["status"] != "ok":
+            message = reply["message"]
+            output = self.take_output().strip()
+            if output and reply["status"] == "error":
+                message += f"\nit printed:\n{output}"
+            raise StudentFault(reply["status"], message)
+        if not self.confinement.get("seccomp"):  # where the kernel lets student code start processes,
+            leftovers = _descendants(self.child.pid)  # none outlives the call
+            for pid in leftovers:
+                _kill_tree(pid)
+            _reap_orphans(settle=bool(leftovers))
+        try:
+            return decode_value(reply["value"]), decode_value(reply["after"])
+        except Exception as exc:  # CodecError, or a structure the decoder refuses
+            raise StudentFault("error", f"returned something the grader cannot read ({exc})") from None
+
+    def function(self, module: str, name: str, param_names: tuple[str, ...], mutable: tuple[str, ...] = (),
+                 keep: tuple[int, ...] = ()):
+        """A callable the engine can use like the student's function itself."""
+        return SandboxFunction(self, module, name, param_names, mutable, keep)
+
+    def _exchange(self, kind: str, message: dict) -> dict:
+        """Send one request to the child and wait for its validated reply."""
+        child = self.child
+        seq = self._next_seq()
+        deadline = time.monotonic() + self.timeout
+        try:
+            self._pump(child, memoryview(protocol.frame({**message, "seq": seq})), deadline)
+            header = self._pump(child, None, deadline, protocol.HEADER.size)
+            reply = protocol.check_reply(kind, seq, protocol.parse(self._pump(child, None, deadline, protocol.frame_size(header))))
+        except TimeoutError:
+            self._retire()
+            raise StudentFault("timeout", f"did not return within {self.timeout:g} s (an infinite loop, or far "
+                                          "too slow); the process was stopped") from None
+        except (EOFError, ConnectionError, BrokenPipeError):
+            raise self._crashed() from None
+        except protocol.ProtocolError as exc:
+            self._retire()
+            raise StudentFault("error", f"the process running your code sent a reply the grader cannot read "
+                                        f"({exc}); was something written to the grader's channel?") from None
+        self._drain_output(child)
+        return reply
+
+    def _pump(self, child: _Child, send: Optional[memoryview], deadline: float, receive: int = 0) -> bytes:
+        """Send ``send`` or receive ``receive`` bytes on the child's socket by ``deadline``,
+        collecting its output meanwhile."""
+        received = bytearray()
+        while (send is not None and len(send)) or len(received) < receive:
             wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([self._reply_r], [], [], wait)[0]:
-                if startup:
-                    raise StudentFault("error", f"the sandbox did not start within {STARTUP_SECONDS} s")
-                raise self._timed_out()
-            chunk = os.read(self._reply_r, max(size - len(self._inbox), 1 << 16))
+            if wait <= 0:
+                raise TimeoutError
+            readable, writable, _ = select.select([child.sock, child.output], [child.sock] if send else [], [], wait)
+            if child.output in readable:
+                self._drain_output(child)
+            if send is not None and child.sock in writable:
+                try:
+                    send = send[child.sock.send(send, socket.MSG_DONTWAIT):]
+                except BlockingIOError:
+                    pass
+            if receive and child.sock in readable:
+                try:
+                    chunk = child.sock.recv(min(receive - len(received), 1 << 20), socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    raise EOFError
+                received += chunk
+        return bytes(received)
+
+    def _drain_output(self, child: _Child) -> None:
+        while True:
+            try:
+                chunk = os.read(child.output, 1 << 16)
+            except (BlockingIOError, OSError):
+                return
             if not chunk:
-                raise EOFError
-            self._inbox += chunk
-        data = bytes(self._inbox[:size])
-        del self._inbox[:size]
-        return data
+                return
+            self._output_total += len(chunk)
+            room = OUTPUT_KEEP - len(self._output)
+            if room > 0:
+                self._output += chunk[:room]
+
+    def take_output(self) -> str:
+        """What the child printed since the last call (the first few KB of it)."""
+        if self.child is not None:
+            self._drain_output(self.child)
+        text = protocol.clean_text(self._output.decode("utf-8", "replace"))
+        if self._output_total > OUTPUT_KEEP:
+            text += f"\n... ({self._output_total - OUTPUT_KEEP} more bytes of output not shown)"
+        self._output.clear()
+        self._output_total = 0
+        return text
 
     def _crashed(self) -> StudentFault:
-        process = self.process
-        code = process.wait(timeout=5) if process else None
+        code = self._retire()
         output = self.take_output()
-        self.kill()
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
         if code == -signal.SIGSEGV:
             how += " (segmentation fault)"
+        elif code == -signal.SIGKILL:
+            how += " (it closed its channel to the grader, or was killed)"
         detail = f"\nit printed:\n{output}" if output.strip() else ""
         return StudentFault("crashed", f"the process running your code ended during the call ({how}){detail}")
 
-    def _reap_leftovers(self, reply: dict) -> None:
-        """Processes or threads a call left running are not allowed to outlive it.
-
-        The child reports whether student code started anything; only then is the process
-        table searched (``close`` searches it regardless).
-        """
-        if self.process is None:
-            return
-        if reply.get("spawned") is not False or reply.get("threads", 1) != 1:
-            if reply.get("threads", 1) != 1 or _descendants(self.process.pid):
-                self.kill()
-            _reap_orphans()
-
-    def load(self, module: str) -> dict:
-        """Import ``module`` in the child once; its status (ok, error, violation, missing)."""
-        if module not in self.loaded:
-            if module not in self.files:
-                return {"status": "missing", "message": f"no {module}.py in the submission"}
+    def _retire(self, wait: bool = True) -> Optional[int]:
+        """End the current child (and anything it started); how it ended, when known."""
+        child, self.child = self.child, None
+        if child is None:
+            return None
+        self._drain_output(child)
+        _kill_tree(child.pid)
+        child.sock.close()
+        code = None
+        if wait:
             try:
-                reply = self._exchange({"op": "load", "module": module, "path": str(self.files[module])})
-            except StudentFault as fault:
-                reply = {"status": "error", "message": "importing the module " + fault.message}
-            if reply["status"] != "ok":
-                output = self.take_output().strip()
-                if output:
-                    reply["message"] += f"\nit printed:\n{output}"
-                return reply
-            self.loaded[module] = reply
-        return self.loaded[module]
-
-    def call(self, module: str, function: str, args: tuple, kwargs: dict) -> tuple[Any, Any]:
-        """Call ``module.function(*args, **kwargs)`` in the child: (value, arguments afterwards)."""
-        status = self.load(module)
-        if status["status"] != "ok":
-            raise StudentFault("error" if status["status"] == "error" else status["status"], status["message"])
-        self.take_output()
-        reply = self._exchange({"op": "call", "module": module, "function": function,
-                                "args": encode_args((args, kwargs)), "global_seed": GLOBAL_SEED})
-        if reply["status"] != "ok":
-            message = str(reply.get("message", ""))
-            if reply["status"] == "error":
-                output = self.take_output().strip()
-                if output:
-                    message += f"\nit printed:\n{output}"
-            status = reply["status"] if reply["status"] in ("not_implemented", "missing", "violation") else "error"
-            raise StudentFault(status, message)
-        try:
-            return decode_value(reply["value"]), decode_value(reply["after"])
-        except (codec.CodecError, KeyError) as exc:
-            raise StudentFault("error", f"returned something the grader cannot read ({exc})") from None
-
-    def function(self, module: str, name: str, param_names: tuple[str, ...], mutable: tuple[str, ...] = ()):
-        """A callable the engine can use like the student's function itself."""
-        return SandboxFunction(self, module, name, param_names, mutable)
+                code = self._zygote({"op": "wait", "pid": child.pid})[0]["code"]
+            except SandboxError:
+                code = None
+        self._drain_output(child)
+        os.close(child.output)
+        _reap_orphans()
+        return code
 
 
 class SandboxFunction:
-    def __init__(self, sandbox: Sandbox, module: str, name: str, param_names: tuple[str, ...], mutable: tuple[str, ...]):
+    def __init__(self, sandbox: Sandbox, module: str, name: str, param_names: tuple[str, ...],
+                 mutable: tuple[str, ...], keep: tuple[int, ...] = ()):
         self.sandbox, self.module, self.name = sandbox, module, name
-        self.param_names, self.mutable = param_names, mutable
+        self.param_names, self.mutable, self.keep = param_names, mutable, keep
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        value, (args_after, kwargs_after) = self.sandbox.call(self.module, self.name, args, kwargs)
+        value, (args_after, kwargs_after) = self.sandbox.call(self.module, self.name, args, kwargs, self.keep)
         before = bind_names(self.param_names, args, kwargs)
         check_unmodified(before, bind_names(self.param_names, args_after, kwargs_after), self.mutable)
         return value
 
 
-# -- the process table ---------------------------------------------------------------------------
+def _recv_exactly(sock: socket.socket, size: int) -> bytes:
+    data = bytearray()
+    while len(data) < size:
+        chunk = sock.recv(min(size - len(data), 1 << 20))
+        if not chunk:
+            raise EOFError("the worker closed its channel")
+        data += chunk
+    return bytes(data)
+
+
+# -- the process table (where the kernel does not stop student code from starting processes) ----
+def _kill_tree(pid: int) -> None:
+    for victim in _descendants(pid) + [pid]:
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def _descendants(pid: int, depth: int = 64) -> list[int]:
     """Live descendants of ``pid`` down to ``depth`` generations, from /proc."""
     found, frontier = [], [pid]
@@ -355,13 +459,9 @@ def _reap_orphans(settle: bool = False) -> None:
 def _reap_orphans_once() -> bool:
     found = False
     for pid in _descendants(os.getpid(), depth=1):
-        if pid not in _LIVE and _is_orphan_of_a_sandbox(pid):
+        if _is_orphan_of_a_sandbox(pid):
             found = True
-            for victim in _descendants(pid) + [pid]:
-                try:
-                    os.kill(victim, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            _kill_tree(pid)
             try:
                 os.waitpid(pid, 0)
             except ChildProcessError:
@@ -370,9 +470,12 @@ def _reap_orphans_once() -> bool:
 
 
 def _is_orphan_of_a_sandbox(pid: int) -> bool:
-    """Processes started by student code carry the sandbox's marker in their environment."""
+    """Processes started by student code carry the sandbox's marker; zygotes are our own children."""
     try:
         with open(f"/proc/{pid}/environ", "rb") as handle:
-            return b"GRADELAB_SANDBOX=1" in handle.read().split(b"\0")
+            marked = b"GRADELAB_SANDBOX=1" in handle.read().split(b"\0")
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            zygote = str(WORKER).encode() in handle.read().split(b"\0")
     except OSError:
         return False
+    return marked and not zygote

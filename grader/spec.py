@@ -48,6 +48,9 @@ class Check:
     - ``tol``: how close the student's output must be, with the reason for the numbers.
     - ``outputs``: names for the elements of a returned tuple, e.g. ``("dx", "dW", "db")``.
     - ``mutable``: argument names the function may legitimately change in place.
+    - ``keep``: positions of the returned tuple that stay where the function runs (the
+      student's own optimizer state): the recipe gets a reference to hand back, so any state
+      the student chooses works, and only what the check compares ever crosses.
     - ``verify(got, want, args)``: replaces the default comparison; returns a message on
       failure, ``None`` on success.  Use it for properties that are not "equals the oracle".
       Naming a mistake always uses the default comparison (the student's output against the
@@ -65,6 +68,7 @@ class Check:
     run: Callable[[Callable[..., Any], dict], Any] = call_once
     outputs: tuple[str, ...] = ()
     mutable: tuple[str, ...] = ()
+    keep: tuple[int, ...] = ()
     verify: Optional[Callable[[Any, Any, dict], Optional[str]]] = None
 
     @property

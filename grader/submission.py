@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Optional
 
 from grader.catalog import MODULES
@@ -68,35 +69,90 @@ def _modules_in(folder: Path, label: str) -> dict[str, Path]:
     if not files:
         raise SubmissionError(f"{label!r} holds no exercise modules (expected files such as "
                               f"{MODULES[0]}.py or {MODULES[1]}.py); point --submission at your exercises folder")
-    for file in files.values():
+    root = folder.resolve()
+    for name, file in files.items():
+        if file.is_symlink() and root not in file.resolve().parents:
+            raise SubmissionError(f"{file.name} in {label!r} is a link to a file outside the submission; "
+                                  "hand in the file itself")
         _readable(file)
     return files
 
 
+#: Limits on a zip archive: members, bytes once unpacked (all and each), compression ratio.
+ZIP_MEMBERS = 10_000
+ZIP_TOTAL_BYTES = 50 * 2**20
+ZIP_MODULE_BYTES = 5 * 2**20
+ZIP_RATIO = 100
+
+
 def _from_zip(path: Path, label: str) -> Submission:
-    temporary = tempfile.mkdtemp(prefix="gradelab-submission-")
+    """The exercise modules of the one folder that holds them (the shallowest; ``exercises/`` if
+    several are equally shallow, else a usage error), unpacked with limits and nothing else."""
     try:
         with zipfile.ZipFile(path) as archive:
-            for member in archive.infolist():
-                name = Path(member.filename)
-                if member.is_dir() or name.suffix != ".py" or name.is_absolute() or ".." in name.parts:
-                    continue
-                if member.file_size > 5 * 2**20:
-                    raise SubmissionError(f"{member.filename} in {label!r} is larger than 5 MB")
-                target = Path(temporary, *name.parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(archive.read(member))
-        folders = sorted({p.parent for p in Path(temporary).rglob("*.py") if p.stem in MODULES},
-                         key=lambda p: len(p.parts))
-        if not folders:
-            raise SubmissionError(f"{label!r} holds no exercise modules")
-        return Submission(label, _modules_in(folders[0], label), temporary)
-    except (zipfile.BadZipFile, OSError) as exc:
-        shutil.rmtree(temporary, ignore_errors=True)
+            members = _zip_members(archive, label)
+            folder = _zip_folder(members, label)
+            temporary = tempfile.mkdtemp(prefix="gradelab-submission-")
+            try:
+                for member in members[folder]:
+                    Path(temporary, PurePosixPath(member.filename).name).write_bytes(_read_member(archive, member, label))
+            except BaseException:
+                shutil.rmtree(temporary, ignore_errors=True)
+                raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
+        if isinstance(exc, SubmissionError):
+            raise
         raise SubmissionError(f"cannot read {label!r} as a zip archive: {exc}") from None
-    except SubmissionError:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+    where = f"{label} ({folder}/)" if folder else label
+    return Submission(where, {m: Path(temporary, f"{m}.py") for m in MODULES
+                              if Path(temporary, f"{m}.py").is_file()}, temporary)
+
+
+def _zip_members(archive: zipfile.ZipFile, label: str) -> dict[str, list[zipfile.ZipInfo]]:
+    """Exercise modules by folder, after checking the archive's size limits."""
+    infos = archive.infolist()
+    if len(infos) > ZIP_MEMBERS:
+        raise SubmissionError(f"{label!r} has {len(infos)} entries, more than the {ZIP_MEMBERS} allowed")
+    if sum(info.file_size for info in infos) > ZIP_TOTAL_BYTES:
+        raise SubmissionError(f"{label!r} unpacks to more than {ZIP_TOTAL_BYTES // 2**20} MB")
+    folders: dict[str, list[zipfile.ZipInfo]] = {}
+    for info in infos:
+        name = PurePosixPath(info.filename.replace("\\", "/"))
+        if (info.is_dir() or name.suffix != ".py" or name.stem not in MODULES or name.is_absolute()
+                or ".." in name.parts or "__MACOSX" in name.parts or _is_link(info)):
+            continue
+        folders.setdefault(str(name.parent).removeprefix("."), []).append(info)
+    return folders
+
+
+def _zip_folder(folders: dict[str, list[zipfile.ZipInfo]], label: str) -> str:
+    if not folders:
+        raise SubmissionError(f"{label!r} holds no exercise modules")
+    depth = min(len(PurePosixPath(f).parts) for f in folders)
+    shallowest = sorted(f for f in folders if len(PurePosixPath(f).parts) == depth)
+    if len(shallowest) == 1:
+        return shallowest[0]
+    named = [f for f in shallowest if PurePosixPath(f).name == "exercises"]
+    if len(named) == 1:
+        return named[0]
+    raise SubmissionError(f"{label!r} holds exercise modules in several folders ({', '.join(f + '/' for f in shallowest)}); "
+                          "keep only the one to grade, or name it exercises/")
+
+
+def _is_link(info: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> bytes:
+    """A module's bytes, refusing zip bombs by declared and by actual size."""
+    if info.file_size > ZIP_MODULE_BYTES or info.file_size > ZIP_RATIO * max(info.compress_size, 1) + 4096:
+        raise SubmissionError(f"{info.filename} in {label!r} is larger than {ZIP_MODULE_BYTES // 2**20} MB "
+                              "or compressed suspiciously well")
+    with archive.open(info) as handle:
+        data = handle.read(ZIP_MODULE_BYTES + 1)
+    if len(data) > ZIP_MODULE_BYTES:
+        raise SubmissionError(f"{info.filename} in {label!r} is larger than {ZIP_MODULE_BYTES // 2**20} MB")
+    return data
 
 
 _MODULE_MARK = re.compile(r"^#\s*gradelab:\s*module\s+(\w+)", re.MULTILINE)

@@ -1,26 +1,37 @@
-"""The sandboxed child: imports a submission's modules and calls its functions on request.
+"""The sandbox's far side: a zygote that forks one fresh child per graded function.
 
-Started by :mod:`grader.sandbox` as ``python -s -B -P worker.py CONFIG_JSON``, with a scrubbed
-environment and a scratch working directory.  It reads length-prefixed requests on one pipe and
-writes replies on another, in the safe encoding of ``codec.py``; the student's prints go to
-stdout/stderr, which the parent captures separately.  This file imports only the standard
-library and NumPy (plus ``codec.py`` and ``testfns.py``, loaded by path), so nothing of the
-grader is importable from here under its own name.
+Started by :mod:`grader.sandbox` as ``python -I -B worker.py CONFIG_JSON`` with a scrubbed
+environment in a scratch directory.  The *zygote* imports NumPy (and torch for the torch tier)
+and the grader's own helpers (``protocol``, ``codec``, ``testfns``, ``confine``, loaded by path,
+so nothing of the grader is importable here by name), prepares the kernel's confinement, says
+``ready``, and then answers two requests on its control socket:
+
+- ``spawn``: fork a *child* and hand the grader the child's own socket and the read end of its
+  output pipe (``SCM_RIGHTS``);
+- ``wait``: reap a child (that the grader has ended) and report how it ended.
+
+Student code only ever runs in a child.  A child confines itself (resource limits, Landlock,
+seccomp, then the guard) before it reads a line of the submission, then answers ``load`` (import
+one exercise module from the submission's private copy, compiled from source, never from
+bytecode) and ``call`` requests.  Every function is graded in a child of its own, so one
+module's imports, globals or violations never reach another function's grade.
 """
 
 import builtins
+import importlib.abc
+import importlib.machinery
 import importlib.util
+import io
 import json
 import os
 import random
 import resource
-import struct
+import signal
+import socket
 import sys
-import threading
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SUBMISSION_DIRS = ()  # set from the configuration at start-up
 
 
 def _load_private(name):
@@ -30,35 +41,195 @@ def _load_private(name):
     return module
 
 
+protocol, codec, testfns = _load_private("protocol"), _load_private("codec"), _load_private("testfns")
+try:
+    confine = _load_private("confine")
+except (OSError, ImportError):  # pragma: no cover - an installation without the confinement module
+    confine = None
+
+
+def _die_with_parent():
+    """PR_SET_PDEATHSIG: when the process that started us goes, we go (no orphaned loops)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+# -- channels ------------------------------------------------------------------------------------
+class Channel:
+    """Frames over one socket; the reader refuses frames above the protocol's size limit."""
+
+    def __init__(self, sock):
+        self.sock = sock
+
+    def receive(self):
+        header = self._exactly(protocol.HEADER.size)
+        if header is None:
+            return None
+        payload = self._exactly(protocol.frame_size(header))
+        return None if payload is None else protocol.parse(payload)
+
+    def _exactly(self, size):
+        data = bytearray()
+        while len(data) < size:
+            chunk = self.sock.recv(min(size - len(data), 1 << 20))
+            if not chunk:
+                return None
+            data += chunk
+        return bytes(data)
+
+    def send(self, message, fds=()):
+        data = protocol.frame(message)
+        if fds:
+            socket.send_fds(self.sock, [data[:1]], list(fds))
+            data = data[1:]
+        self.sock.sendall(data)
+
+
+# -- the zygote ------------------------------------------------------------------------------------
+def main():
+    config = json.loads(sys.argv[1])
+    _die_with_parent()
+    for name in config["preload"]:
+        __import__(name)
+    import numpy  # noqa: F401  (every child uses it; warm before the first fork)
+
+    control = Channel(socket.socket(fileno=config["control_fd"]))
+    prepared = confine.prepare(config["confinement"]) if confine else None
+    control.send({"status": "ready", "seq": 0, "version": protocol.VERSION,
+                  "confinement": confine.describe(prepared) if confine else {"isolation": "guard-only"}})
+    while True:
+        request = control.receive()
+        if request is None:
+            return
+        if request["op"] == "spawn":
+            pid, fds = _spawn(config, prepared, control)
+            control.send({"status": "spawned", "seq": request["seq"], "pid": pid}, fds)
+            for fd in fds:
+                os.close(fd)
+        elif request["op"] == "wait":
+            try:
+                _, status = os.waitpid(request["pid"], 0)
+                code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+            except ChildProcessError:  # not a child of this zygote (any more)
+                code = -1
+            control.send({"status": "exited", "seq": request["seq"], "code": code})
+
+
+def _spawn(config, prepared, control):
+    """Fork a child; return its pid and the grader's ends of its socket and output pipe."""
+    mine, theirs = socket.socketpair()
+    out_r, out_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            control.sock.close()
+            theirs.close()
+            os.close(out_r)
+            os.dup2(out_w, 1)
+            os.dup2(out_w, 2)
+            os.close(out_w)
+            child(config, prepared, Channel(mine))
+        finally:
+            os._exit(0)
+    mine.close()
+    os.close(out_w)
+    return pid, (theirs.detach(), out_r)
+
+
+# -- the child -------------------------------------------------------------------------------------
+def child(config, prepared, channel):
+    _die_with_parent()
+    memory = config["memory_bytes"]
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (config["file_bytes"], config["file_bytes"]))
+    confinement = confine.confine(prepared) if confine else {"isolation": "guard-only"}
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(line_buffering=True)
+    guard = Guard(config["forbidden"], config["forbidden_paths"], config["submission_dir"], os.getcwd())
+    sys.addaudithook(guard)
+    sys.meta_path.insert(0, SubmissionFinder(config["submission_dir"], config["modules"]))
+    sys.meta_path.insert(0, guard)
+    sys.setrecursionlimit(3000)
+    server = Server(guard, confinement)
+    while True:
+        request = channel.receive()
+        if request is None:
+            return
+        try:
+            reply = server.handle(request)
+        except MemoryError:
+            reply = {"status": "error", "message": "memory limit exceeded while encoding the result"}
+        reply["seq"] = request["seq"]
+        _flush_output()
+        try:
+            channel.send(reply)
+        except (ValueError, TypeError, MemoryError) as exc:  # e.g. a value JSON cannot carry
+            channel.send({"status": "error", "seq": request["seq"],
+                          "message": f"the result could not be sent back ({type(exc).__name__})"})
+
+
+def _flush_output():
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+class SubmissionFinder(importlib.abc.MetaPathFinder):
+    """The submission's own exercise modules, from its private copy, always compiled from source.
+
+    ``from backprop import linear_forward`` in ``gan.py`` finds the student's ``backprop.py``
+    the same way whichever modules are graded, and no ``__pycache__`` is ever consulted.
+    """
+
+    def __init__(self, folder, modules):
+        self.paths = {name: os.path.join(folder, f"{name}.py") for name in modules}
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.paths:
+            return None
+        return importlib.util.spec_from_file_location(name, self.paths[name], loader=SourceOnly(name, self.paths[name]))
+
+
+class SourceOnly(importlib.machinery.SourceFileLoader):
+    def get_code(self, fullname):
+        path = self.get_filename(fullname)
+        return self.source_to_code(self.get_data(path), path)
+
+
 class ForbiddenImport(ImportError):
     pass
 
 
 class Guard:
-    """Blocks and records forbidden imports and writes outside the scratch directory.
+    """Records forbidden imports, refuses to start processes, blocks writes outside scratch.
 
-    It is both an audit hook (which cannot be removed: it sees ``import`` statements, opened
-    files and file-system changes) and the first import finder (which sees
-    ``importlib.import_module``, whose imports raise no audit event).
+    An audit hook (it sees ``import`` statements, opened files and file-system changes) and the
+    first import finder (it sees ``importlib.import_module``).  Student code runs in the same
+    process and can tamper with it, so it is advisory: the kernel (``confine.py``) is what
+    enforces the rules where it is available; the guard is what names them in the report.
     """
 
-    def __init__(self, forbidden, forbidden_paths, allowed_paths, writable):
+    def __init__(self, forbidden, forbidden_paths, submission_dir, writable):
         self.writable = os.path.abspath(writable) + os.sep
         self.forbidden = set(forbidden)
         self.forbidden_paths = dict(forbidden_paths)  # package name -> its directory
-        self.allowed_paths = tuple(allowed_paths)
+        self.allowed_paths = (os.path.abspath(submission_dir) + os.sep,)
         self.violations = []
         self.active = False  # only student code is watched, not the worker's own bookkeeping
-        self.spawned = False  # a process or thread was started: the parent cleans up after the call
 
     def __call__(self, event, args):
         if not self.active:
             return
-        if event in self.STARTS_SOMETHING or event.startswith("os.exec") or event.startswith("os.spawn"):
-            self.spawned = True
-            environment = {"subprocess.Popen": 3, "os.exec": 2, "os.posix_spawn": 2}.get(event)
-            if environment is not None and len(args) > environment and args[environment] is not None:
-                self._keeps_marker(args[environment])
+        if event in self.STARTS_PROCESS or event.startswith(("os.exec", "os.spawn")):
+            raise PermissionError("gradelab: student code may not start processes (the sandbox refuses "
+                                  f"{event}); compute the result in the function itself")
         elif event == "import":
             top = str(args[0]).partition(".")[0]
             if top in self.forbidden:
@@ -80,23 +251,13 @@ class Guard:
                 if isinstance(target, (str, bytes)):
                     self._only_in_scratch(os.path.abspath(os.fsdecode(target)))
 
-    STARTS_SOMETHING = {"os.fork", "os.forkpty", "os.posix_spawn", "os.system", "subprocess.Popen",
-                        "_thread.start_new_thread", "os.startfile", "pty.spawn"}
+    STARTS_PROCESS = {"os.fork", "os.forkpty", "os.posix_spawn", "os.system", "subprocess.Popen",
+                      "os.startfile", "pty.spawn"}
 
     #: Audit events that change the file system, and how many leading arguments are paths.
     CHANGES_FILES = {"os.remove": 1, "os.rename": 2, "os.rmdir": 1, "os.mkdir": 1, "os.truncate": 1,
                      "os.chmod": 1, "os.symlink": 2, "os.link": 2, "shutil.rmtree": 1, "shutil.move": 2,
                      "shutil.copyfile": 2}
-
-    def _keeps_marker(self, environment):
-        """A process may start only with the sandbox's marker, so that it can be found and ended."""
-        try:
-            marked = any(os.fsdecode(k) == "GRADELAB_SANDBOX" for k in environment)
-        except Exception:
-            marked = False
-        if not marked:
-            raise PermissionError("gradelab: processes started by student code must keep the sandbox's "
-                                  "environment (pass env=None or a copy of os.environ)")
 
     def _only_in_scratch(self, path):
         if not (path + os.sep).startswith(self.writable):
@@ -113,125 +274,110 @@ class Guard:
         raise ForbiddenImport(f"gradelab: a submission may not do this: {what}")
 
 
-class Channel:
-    def __init__(self, read_fd, write_fd):
-        self.reader = os.fdopen(read_fd, "rb", buffering=0)
-        self.write_fd = write_fd
+class Server:
+    """A child's requests: ``load`` one exercise module, then ``call`` its functions."""
 
-    def receive(self):
-        header = self._read_exactly(8)
-        if header is None:
-            return None
-        return json.loads(self._read_exactly(struct.unpack(">Q", header)[0]))
+    def __init__(self, guard, confinement):
+        self.guard = guard
+        self.confinement = confinement
+        self.module = None
+        self.kept = {}  # values a call asked to keep here (the student's own optimizer state)
 
-    def _read_exactly(self, size):
-        chunks, left = [], size
-        while left:
-            chunk = self.reader.read(left)
-            if not chunk:
-                return None
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
+    def handle(self, request):
+        if request["op"] == "load":
+            return self.load(request["module"])
+        return self.call(request)
 
-    def send(self, message):
-        payload = json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
-        data = struct.pack(">Q", len(payload)) + payload
-        while data:
-            data = data[os.write(self.write_fd, data):]
-
-
-def main():
-    global SUBMISSION_DIRS
-    config = json.loads(sys.argv[1])
-    SUBMISSION_DIRS = tuple(config["allowed_paths"])
-    memory = config["memory_bytes"]
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (config["file_bytes"], config["file_bytes"]))
-    channel = Channel(config["request_fd"], config["reply_fd"])
-    codec, testfns = _load_private("codec"), _load_private("testfns")
-    import numpy as np  # warm before the first request
-
-    guard = Guard(config["forbidden"], config["forbidden_paths"], config["allowed_paths"], os.getcwd())
-    sys.addaudithook(guard)
-    sys.meta_path.insert(0, guard)
-    modules = {}
-    sys.setrecursionlimit(3000)
-    channel.send({"status": "ready"})
-    while True:
-        request = channel.receive()
-        if request is None:
-            return
+    def run_student(self, action):
+        """``action()`` with the guard on; (value, None) or (None, error reply)."""
+        guard = self.guard
+        before = len(guard.violations)
+        guard.active = True
         try:
-            reply = handle(request, modules, guard, codec, testfns, np)
+            value = action()
+        except NotImplementedError as exc:
+            return None, {"status": "not_implemented", "message": str(exc)[:500]}
         except MemoryError:
-            reply = {"status": "error", "message": "memory limit exceeded while encoding the result"}
-        channel.send(reply)
-
-
-def handle(request, modules, guard, codec, testfns, np):
-    if request["op"] == "load":
-        return load(request, modules, guard)
-    module = modules[request["module"]]
-    function = getattr(module, request["function"], None)
-    if not callable(function):
-        return {"status": "missing", "message": f"{request['function']} is not defined"}
-    try:
-        args, kwargs = codec.decode(request["args"], make_fn=testfns.build)
-    except Exception as exc:
-        return {"status": "error", "message": f"the grader could not decode its own input: {exc}"}
-    np.random.seed(request["global_seed"])
-    random.seed(request["global_seed"])
-    before = len(guard.violations)
-    guard.spawned = False
-    guard.active = True
-    try:
-        value = function(*args, **kwargs)
-    except NotImplementedError as exc:
-        return {"status": "not_implemented", "message": str(exc)[:500]}
-    except MemoryError:
-        return {"status": "error", "message": "memory limit exceeded (MemoryError): the call asked for more memory than the grader allows"}
-    except BaseException as exc:  # SystemExit, KeyboardInterrupt and friends included
-        guard.active = False
+            return None, {"status": "error", "message": "memory limit exceeded (MemoryError): the call asked "
+                                                        "for more memory than the grader allows"}
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt and friends included
+            guard.active = False
+            if len(guard.violations) > before or _refused_by_kernel(exc, guard.forbidden_paths):
+                return None, self.violation(exc)
+            if isinstance(exc, SystemExit):
+                return None, {"status": "error", "message": f"called sys.exit({exc.code!r})"}
+            return None, {"status": "error", "message": describe_exception(exc)}
+        finally:
+            guard.active = False
+            _restore_builtins()
         if len(guard.violations) > before:
-            return {"status": "violation", "message": "; ".join(guard.violations)}
-        return {"status": "error", "message": _describe_exception(exc)}
-    finally:
-        guard.active = False
-        _restore_builtins()
-    if len(guard.violations) > before:
-        return {"status": "violation", "message": "; ".join(guard.violations)}
-    return {"status": "ok", "value": codec.encode(value), "after": codec.encode((args, kwargs)),
-            "threads": threading.active_count(), "spawned": guard.spawned}
+            return None, self.violation(None)
+        return value, None
+
+    def violation(self, exc):
+        what = "; ".join(self.guard.violations) or "imports a forbidden package"
+        if exc is not None and not self.guard.violations:
+            what += f" ({type(exc).__name__}: {str(exc)[:200]})"
+        return {"status": "violation", "message": what}
+
+    def load(self, name):
+        module, problem = self.run_student(lambda: importlib.import_module(name))
+        if problem and problem["status"] == "violation":
+            return problem
+        if problem:
+            message = problem["message"]
+            if message.startswith("called sys.exit"):
+                return {"status": "error", "message": f"the module {message} while being imported"}
+            if problem["status"] == "not_implemented":
+                message = "raised NotImplementedError"
+            return {"status": "error", "message": "importing the module failed: " + message}
+        self.module = module
+        functions = sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_"))
+        return {"status": "ok", "functions": functions, "confinement": self.confinement}
+
+    def call(self, request):
+        function = getattr(self.module, request["function"], None)
+        if not callable(function):
+            return {"status": "missing", "message": f"{request['function']} is not defined"}
+        try:
+            args, kwargs = codec.decode(request["args"], make_fn=testfns.build, make_ref=self.kept.__getitem__)
+        except KeyError:
+            return {"status": "error", "message": "the state returned by an earlier step was lost (the process "
+                                                  "running your code was restarted)"}
+        except Exception as exc:
+            return {"status": "error", "message": f"the grader could not decode its own input: {exc}"}
+        np = sys.modules["numpy"]
+        np.random.seed(request["global_seed"])
+        random.seed(request["global_seed"])
+        value, problem = self.run_student(lambda: function(*args, **kwargs))
+        if problem:
+            return problem
+        value = self.keep(value, request.get("keep", ()))
+        return {"status": "ok", "value": codec.encode(value), "after": codec.encode((args, kwargs))}
+
+    def keep(self, value, positions):
+        """Replace the returned tuple's elements at ``positions`` by references kept here."""
+        if not positions or type(value) not in (tuple, list):
+            return value
+        value = list(value)
+        for i in positions:
+            if i < len(value):
+                ref = len(self.kept)
+                self.kept[ref] = value[i]
+                value[i] = codec.Ref(ref)
+        return tuple(value)
 
 
-def load(request, modules, guard):
-    name, path = request["module"], request["path"]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    guard.spawned = False
-    guard.active = True
-    try:
-        spec.loader.exec_module(module)
-    except BaseException as exc:
-        guard.active = False
-        sys.modules.pop(name, None)
-        if guard.violations:
-            return {"status": "violation", "message": "; ".join(guard.violations)}
-        if isinstance(exc, SystemExit):
-            return {"status": "error", "message": f"the module called sys.exit({exc.code!r}) while being imported"}
-        return {"status": "error", "message": "importing the module failed: " + _describe_exception(exc)}
-    finally:
-        guard.active = False
-        _restore_builtins()
-    if guard.violations:
-        return {"status": "violation", "message": "; ".join(guard.violations)}
-    modules[name] = module
-    functions = sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_"))
-    return {"status": "ok", "functions": functions, "threads": threading.active_count(),
-            "spawned": guard.spawned}
+def _refused_by_kernel(exc, forbidden_paths):
+    """An exception caused by the kernel refusing to read a forbidden package's files."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        filename = getattr(exc, "filename", None) if isinstance(exc, PermissionError) else None
+        if isinstance(filename, str) and filename.startswith(tuple(forbidden_paths.values())):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 _LIVE_BUILTINS = vars(builtins)
@@ -245,14 +391,13 @@ def _restore_builtins():
         _LIVE_BUILTINS.update(_BUILTINS)
 
 
-def _describe_exception(exc):
+def describe_exception(exc):
     """The exception's type and message, then where it was raised in the student's own code."""
     try:
         text = str(exc)[:300]
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__][-3:]
-        for frame in frames:  # the submission's own files by name: unpacked copies live in temporary folders
-            if frame.filename.startswith(SUBMISSION_DIRS):
-                frame.filename = os.path.basename(frame.filename)
+        for frame in frames:  # the submission's own files by name: the private copy lives in a temporary folder
+            frame.filename = os.path.basename(frame.filename)
         where = "".join(traceback.format_list(frames))[-1500:]
     except BaseException:  # a lying __str__ must not take the worker down
         text, where = "(its message could not be printed)", ""

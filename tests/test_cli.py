@@ -28,7 +28,8 @@ def test_json_document_follows_the_interface():
     doc = as_json(grade("run", "optimizers.sgd", "--submission", "solutions", "--format", "json"))
     assert set(doc) == {"version", "submission", "score", "max_score", "seed", "duration_s", "environment", "exercises"}
     assert doc["version"] == 1 and doc["seed"] == 0
-    assert set(doc["environment"]) == {"python", "numpy", "torch", "device"}
+    assert set(doc["environment"]) == {"python", "numpy", "torch", "device", "isolation"}
+    assert doc["environment"]["isolation"] == "guard-only" or doc["environment"]["isolation"].startswith("landlock-abi-")
     (exercise,) = doc["exercises"]
     assert set(exercise) == {"name", "score", "max_score", "functions"}
     (function,) = exercise["functions"]

@@ -78,9 +78,13 @@ def spawn_sleepers():
         os._exit(0)
     return 1
 
-def spawn_unmarked():
-    subprocess.Popen(["sleep", "1000"], env={}, start_new_session=True)
-    return 1
+def spawn_without_the_guard():
+    sys.meta_path[0].active = False  # switch the in-process guard off; the kernel still refuses
+    libc = ctypes.CDLL(None, use_errno=True)
+    children = [libc.fork() for _ in range(50)]  # a bounded fork loop, through libc itself
+    if 0 in children:
+        time.sleep(1000)
+    return sum(1 for pid in children if pid > 0)
 
 def start_thread():
     threading.Thread(target=time.sleep, args=(1000,)).start()
@@ -151,7 +155,7 @@ def fault(box, name, *args):
 
 def recovers(box):
     assert np.array_equal(call(box, "fine", np.arange(3.0)), [0.0, 2.0, 4.0])
-    assert not _descendants(box.process.pid)
+    assert set(_descendants(box.zygote.pid)) == {box.child.pid}  # the zygote and one fresh child
 
 
 @pytest.mark.parametrize("name", ["spin", "ignore_sigterm", "sleep_long"])
@@ -190,23 +194,27 @@ def test_output_flood_is_captured_and_capped(sandbox):
     assert time.monotonic() - start < 10
 
 
-def test_processes_and_threads_do_not_outlive_the_call(sandbox):
-    assert call(sandbox, "spawn_sleepers") == 1
+@pytest.mark.parametrize("name", ["spawn_sleepers", "spawn_without_the_guard"])
+def test_processes_are_refused_and_none_outlives_the_call(sandbox, name):
+    try:
+        started = call(sandbox, name)
+    except StudentFault as problem:
+        assert problem.status == "error" and "may not start processes" in problem.message
+    else:  # the guard was switched off: the kernel refused every fork
+        assert sandbox.confinement["seccomp"] and started == 0
     time.sleep(0.2)
-    assert not any(b"GRADELAB_SANDBOX=1" in _environ(pid) and pid != sandbox_pid(sandbox)
+    assert not any(b"GRADELAB_SANDBOX=1" in _environ(pid) and pid not in (sandbox_pid(sandbox), sandbox.zygote.pid)
                    for pid in _all_pids())
+    recovers(sandbox)
+
+
+def test_threads_may_start(sandbox):
     assert call(sandbox, "start_thread") == 1
     recovers(sandbox)
 
 
-def test_processes_cannot_shed_the_sandbox_marker(sandbox):
-    problem = fault(sandbox, "spawn_unmarked")
-    assert problem.status == "error" and "must keep the sandbox's environment" in problem.message
-    recovers(sandbox)
-
-
 def sandbox_pid(box):
-    return box.process.pid if box.process else None
+    return box.child.pid if box.child else None
 
 
 def _all_pids():

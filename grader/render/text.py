@@ -35,7 +35,7 @@ def render_text(result: GradeResult, color: bool = False, width: int = 100) -> s
             note = "" if problem is None else problem.message.splitlines()[0] if problem.message else ""
             table.add_row(function.name, Text(f"{MARK.get(function.status, '✗')} {function.status}",
                                               style=STYLE.get(function.status, "")),
-                          _points(function.score, function.max_score), note)
+                          _points(function.score, function.max_score), Text(note))  # never markup
         console.print(table)
         console.print()
     _problems(console, result)

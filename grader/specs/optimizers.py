@@ -82,7 +82,7 @@ def trajectory_verify(got, want, args):
 
 def trajectory_check(function, name, description, inputs, points=1.0):
     spec.check(function, name, points=points, description=description, inputs=inputs,
-               oracle=getattr(ref, function), tol=STEP_TOL, run=trajectory, mutable=("w", "state"),
+               oracle=getattr(ref, function), tol=STEP_TOL, run=trajectory, mutable=("w", "state"), keep=(1,),
                verify=trajectory_verify)
 
 
@@ -296,19 +296,29 @@ def fit_verify(got, want, args):
     return None
 
 
-def fit_twice(fn, args):
-    return {"first call": fit(fn, args), "second call, same seed": fit(fn, args)}
+def fit_seeds(fn, args):
+    """Three calls: a seed, the same seed again, another seed (the grader re-seeds NumPy's
+    global generator before each call, so only code that uses ``seed`` can tell them apart)."""
+    first = fit(fn, args)
+    again = fit(fn, args)
+    other = fit(fn, {**args, "seed": args["seed"] + 1})
+    same = lambda a, b: a["outcome"] == b["outcome"] == "finite" and np.array_equal(a["theta"], b["theta"])
+    return {"first call": first, "same seed, same theta": same(first, again),
+            "another seed, another theta": not same(first, other)}
 
 
-def twice_verify(got, want, args):
-    first, second = got["first call"], got["second call, same seed"]
-    problem = fit_verify(first, want["first call"], args)
+def seeds_verify(got, want, args):
+    problem = fit_verify(got["first call"], want["first call"], args)
     if problem:
         return problem
-    if not (second["outcome"] == "finite" and np.array_equal(first["theta"], second["theta"])):
+    if not got["same seed, same theta"]:
         return (f"two calls with the same seed={args['seed']} returned different theta; shuffle "
                 "with gen = np.random.default_rng(seed) (one generator per call) so a run can be "
                 "reproduced")
+    if not got["another seed, another theta"]:
+        return (f"seed={args['seed']} and seed={args['seed'] + 1} returned the same theta, so the "
+                "shuffle ignores seed (np.random.permutation or np.random.shuffle use a global "
+                "generator); shuffle with gen = np.random.default_rng(seed) and gen.permutation")
     return None
 
 
@@ -317,10 +327,11 @@ spec.check("linear_regression_sgd", "converges", points=1,
                        "least-squares solution np.linalg.lstsq(X, y)",
            inputs=regression_data(), oracle=ref.linear_regression_sgd, tol=FIT_TOL, run=fit,
            verify=fit_verify)
-spec.check("linear_regression_sgd", "same_seed_same_theta", points=1,
-           description="two calls with the same seed return the same (converged) theta",
+spec.check("linear_regression_sgd", "seeded", points=1,
+           description="two calls with the same seed return the same (converged) theta, and "
+                       "another seed another theta",
            inputs=regression_data(with_seed=True), oracle=ref.linear_regression_sgd, tol=FIT_TOL,
-           run=fit_twice, verify=twice_verify)
+           run=fit_seeds, verify=seeds_verify)
 spec.mistakes(
     "linear_regression_sgd",
     gradient_ascent=("Your theta walks away from the solution: the update adds the gradient. Subtract it: "
@@ -332,4 +343,7 @@ spec.mistakes(
                      "add a column of ones; return one coefficient per column of X."),
     column_vector=("You return theta as a (D, 1) column (from a (D, 1) zeros or y reshaped to (N, 1)); "
                    "return a 1-D array of shape (D,)."),
+    ignores_seed=("Your shuffle ignores seed: np.random.permutation / np.random.shuffle draw from NumPy's "
+                  "global generator. Make one generator per call, gen = np.random.default_rng(seed), and "
+                  "shuffle with gen.permutation(N)."),
 )
