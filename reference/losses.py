@@ -244,6 +244,12 @@ def binary_cross_entropy_with_logits__naive_softplus(y_true, logits):
         return float(np.mean(np.log(1.0 + np.exp(logits)) - y_true * logits))
 
 
+def binary_cross_entropy_with_logits__naive_for_negative_logits(y_true, logits):
+    # log(1 + exp(x)) = x + log(1 + exp(-x)): exact algebra, but exp(-x) overflows for x < -709
+    with _quiet():
+        return float(np.mean((1 - y_true) * logits + np.log(1.0 + np.exp(-logits))))
+
+
 def binary_cross_entropy_with_logits__missing_abs(y_true, logits):
     with _quiet():
         return float(np.mean(np.maximum(logits, 0) - y_true * logits + np.log1p(np.exp(-logits))))
