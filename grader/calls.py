@@ -10,6 +10,7 @@ in-place rule, so both paths are judged identically.
 from __future__ import annotations
 
 import copy
+import random
 import traceback
 from typing import Any, Callable, Iterable
 
@@ -18,6 +19,16 @@ import numpy as np
 from grader import codec
 from grader.compare import Opaque
 from grader.testfns import Fn, build
+
+
+#: NumPy's and Python's global generators are seeded with this before every call, wherever the
+#: function runs, so code that (wrongly) uses them is still deterministic.
+GLOBAL_SEED = 1234
+
+
+def seed_global_generators(seed: int = GLOBAL_SEED) -> None:
+    np.random.seed(seed)
+    random.seed(seed)
 
 
 class StudentFault(Exception):
@@ -100,6 +111,7 @@ class LocalFunction:
         sent = decode_value(encode_args((args, kwargs)))
         before = bind_names(self.param_names, *sent)
         call_args, call_kwargs = materialize(sent[0]), materialize(sent[1])
+        seed_global_generators()
         try:
             value = self.impl(*call_args, **call_kwargs)
         except NotImplementedError as exc:

@@ -132,7 +132,18 @@ def run_check(check: Check, spec: FunctionSpec, student: Callable[..., Any], opt
             result.diagnosis = explain_fault(outcome, args)
         return result, outcome
     diagnosis = diagnose(check, spec, outcome, args)
-    return CheckResult(check.id, FAILED, 0.0, check.points, last["problem"], example, diagnosis), None
+    message = last["problem"] + _printed(check, student, args)
+    return CheckResult(check.id, FAILED, 0.0, check.points, message, example, diagnosis), None
+
+
+def _printed(check: Check, student: Callable[..., Any], args: dict) -> str:
+    """What the student's code printed on the failing input (run once more to capture it)."""
+    if not hasattr(student, "printed"):
+        return ""
+    student.printed = ""
+    _outcome(check, student, args)
+    text = student.printed.strip()
+    return f"\nyour code printed:\n{text[:2000]}" if text else ""
 
 
 UNRELIABLE = ("gave different results for the same input, so it cannot be graded reliably: does it "

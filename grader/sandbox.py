@@ -30,11 +30,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 from grader import protocol
-from grader.calls import StudentFault, bind_names, check_unmodified, decode_value, encode_args
+from grader.calls import GLOBAL_SEED, StudentFault, bind_names, check_unmodified, decode_value, encode_args
 from grader.policy import NUMPY, Policy
 
 WORKER = Path(__file__).with_name("worker.py")
-GLOBAL_SEED = 1234  # NumPy's and Python's global generators are seeded with this before every call
 OUTPUT_KEEP = 4096
 STARTUP_SECONDS = 120
 CONTROL_SECONDS = 30  # a zygote that takes longer than this to fork or reap is restarted
@@ -157,6 +156,7 @@ class Sandbox:
             except (ProcessLookupError, PermissionError):
                 pass
             self.zygote.wait()
+            self.zygote.stderr.close()
             self.zygote = None
         if self._control is not None:
             self._control.close()
@@ -375,13 +375,18 @@ class Sandbox:
 
 
 class SandboxFunction:
+    """The student's function as the engine calls it; ``printed`` collects what the calls printed."""
+
     def __init__(self, sandbox: Sandbox, module: str, name: str, param_names: tuple[str, ...],
                  mutable: tuple[str, ...], keep: tuple[int, ...] = ()):
         self.sandbox, self.module, self.name = sandbox, module, name
         self.param_names, self.mutable, self.keep = param_names, mutable, keep
+        self.printed = ""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         value, (args_after, kwargs_after) = self.sandbox.call(self.module, self.name, args, kwargs, self.keep)
+        if len(self.printed) < OUTPUT_KEEP:
+            self.printed += self.sandbox.take_output()
         before = bind_names(self.param_names, args, kwargs)
         check_unmodified(before, bind_names(self.param_names, args_after, kwargs_after), self.mutable)
         return value
