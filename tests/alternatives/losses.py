@@ -46,11 +46,6 @@ def mse_grad__elementwise_loop(y_true, y_pred):
     return grad
 
 
-def mse_grad__negated_residual(y_true, y_pred):
-    """-2 * (y_true - y_pred) / N via np.subtract and np.multiply."""
-    return np.multiply(-2.0 / y_true.size, np.subtract(y_true, y_pred))
-
-
 # mae -----------------------------------------------------------------------------------------
 
 def mae__l1_norm(y_true, y_pred):
@@ -65,11 +60,6 @@ def mae__python_loop(y_true, y_pred):
     for t, p in zip(np.ravel(y_true), np.ravel(y_pred)):
         total += abs(p - t)
     return total / np.size(y_true)
-
-
-def mae__max_minus_min(y_true, y_pred):
-    """|a - b| = max(a, b) - min(a, b), averaged; returns a NumPy scalar."""
-    return np.mean(np.maximum(y_true, y_pred) - np.minimum(y_true, y_pred))
 
 
 # huber ---------------------------------------------------------------------------------------
@@ -194,12 +184,6 @@ def softmax_cross_entropy__row_loop(logits, labels):
 def hinge_loss__clip(y_true, scores):
     """np.clip with no upper bound; returns a NumPy scalar."""
     return np.clip(1 - y_true * scores, 0, None).mean()
-
-
-def hinge_loss__where_violated(y_true, scores):
-    """Only the points inside the margin contribute."""
-    margin = y_true * scores
-    return float(np.sum(np.where(margin < 1, 1 - margin, 0.0)) / margin.size)
 
 
 def hinge_loss__python_loop(y_true, scores):
