@@ -13,7 +13,7 @@ import torch
 
 from grader.specs.regularization import LOG_RISK, binomial_band
 from reference import regularization as ref
-from tests.support import numeric_grad
+from tests.support import grade_impl, numeric_grad
 
 
 def _w(seed, shape, zeros=False):
@@ -160,3 +160,31 @@ def test_early_stopping_matches_an_independent_rule_on_random_curves():
         patience = int(gen.integers(1, 6))
         min_delta = float(gen.choice([0.0, 0.25, 0.5]))
         assert ref.early_stopping(losses, patience, min_delta) == _stopping_by_flags(losses, patience, min_delta)
+
+
+# dropout mistakes re-written with other random draws are still named --------------------------
+
+def _mask(seed, shape, keep):
+    return np.random.default_rng([seed, 3]).uniform(size=shape) < keep
+
+
+def _no_rescale(x, p, training=True, seed=0):
+    return x.copy() if not training or p == 0 else np.where(_mask(seed, x.shape, 1 - p), x, 0.0)
+
+
+def _kept_with_probability_p(x, p, training=True, seed=0):
+    return x.copy() if not training else np.where(_mask(seed, x.shape, p), x / (1 - p), 0.0)
+
+
+def _dropped_in_eval(x, p, training=True, seed=0):
+    return np.where(_mask(seed, x.shape, 1 - p), x / (1 - p), 0.0)
+
+
+@pytest.mark.parametrize("mistake,impl", [("no_rescale", _no_rescale),
+                                          ("kept_with_probability_p", _kept_with_probability_p),
+                                          ("dropped_in_eval", _dropped_in_eval)])
+def test_rewritten_dropout_mistakes_are_named(mistake, impl):
+    result = grade_impl("regularization", "dropout", impl, seed=1)
+    named = {c.diagnosis.id for c in result.checks if c.diagnosis}
+    assert result.status == "failed" and named == {f"dropout.{mistake}"}, \
+        [(c.id, c.status, c.message, c.diagnosis) for c in result.checks]
