@@ -359,6 +359,10 @@ _RULES: list[tuple[str, str, Callable]] = [
     ("ValueError", r"truth value of an array with more than one element is ambiguous", _says("error.array_truth",
         "An array was used where Python needs one True/False: `if arr > 0`, `and`/`or` between arrays, or "
         "max(arr, 0). Work element-wise: np.where(cond, a, b), np.maximum(arr, 0), & and |.")),
+    ("PermissionError", r"Permission denied|Operation not permitted|gradelab: student code may", _says("error.sandbox_refused",
+        "The sandbox refused this: graded code may read only Python, NumPy and your own exercise files, "
+        "write only in its working directory, and may not start processes, open sockets or signal other "
+        "processes. Compute the result from the arguments alone.")),
     ("ValueError", r"setting an array element with a sequence", _says("error.array_element_sequence",
         "A whole array was stored into a single element (out[i] = vector with a 1-D out), or an array was "
         "built from lists of different lengths. Give the output its full shape and assign to out[i, :].")),

@@ -40,6 +40,9 @@ def render_text(result: GradeResult, color: bool = False, width: int = 100) -> s
         console.print()
     _problems(console, result)
     _todo(console, result)
+    if result.environment.get("isolation") == "guard-only":
+        console.print(Text("Note: student code was not confined by the kernel here (no Landlock: isolation "
+                           "guard-only); see README's security section.", style="yellow"))
     console.print(Text(f"Score: {_points(result.score, result.max_score)}  "
                        f"(seed {result.seed}, {result.duration_s:.1f} s, {result.environment.get('device', 'cpu')})",
                        style="bold"))
