@@ -38,10 +38,10 @@ spec = ModuleSpec("conv", "Convolutions and pooling", reference=ref)
 
 FWD_TOL = Tolerance(1e-9, 1e-11, "each output is a bias plus at most 24 products of numbers in [-1, 1]: "
                     "any summation order (loops, im2col, einsum) agrees with F.conv2d to ~1e-14; "
-                    "every catalogued mistake moves an output by >1e-2")
+                    "every catalogued mistake changes the shape or moves an output by >1e-2")
 GRAD_TOL = Tolerance(1e-8, 1e-10, "each gradient entry sums at most 360 products of numbers in [-1, 1]: "
                      "scatter loops, col2im and full correlations agree with autograd to ~1e-13; "
-                     "every catalogued mistake moves a gradient by >1e-2")
+                     "every catalogued mistake changes a shape or moves a gradient by >1e-2")
 POOL_TOL = Tolerance(1e-12, 1e-12, "a maximum is one of its inputs, so every correct answer is exact; the "
                      "drawn values are distinct and at least 7e-3 apart")
 GRADS = ("dx", "dw", "db")
