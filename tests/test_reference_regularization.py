@@ -176,13 +176,8 @@ def _kept_with_probability_p(x, p, training=True, seed=0):
     return x.copy() if not training else np.where(_mask(seed, x.shape, p), x / (1 - p), 0.0)
 
 
-def _dropped_in_eval(x, p, training=True, seed=0):
-    return np.where(_mask(seed, x.shape, 1 - p), x / (1 - p), 0.0)
-
-
 @pytest.mark.parametrize("mistake,impl", [("no_rescale", _no_rescale),
-                                          ("kept_with_probability_p", _kept_with_probability_p),
-                                          ("dropped_in_eval", _dropped_in_eval)])
+                                          ("kept_with_probability_p", _kept_with_probability_p)])
 def test_rewritten_dropout_mistakes_are_named(mistake, impl):
     result = grade_impl("regularization", "dropout", impl, seed=1)
     named = {c.diagnosis.id for c in result.checks if c.diagnosis}
