@@ -182,6 +182,13 @@ def dropout__unseeded_generator(x, p, training=True, seed=0):
     return x * (np.random.default_rng().random(np.shape(x)) >= p) / (1 - p)
 
 
+def dropout__mask_shared_across_batch(x, p, training=True, seed=0):
+    if not training or p == 0:
+        return x.copy()
+    keep = np.random.default_rng(seed).random(np.shape(x)[-1]) >= p
+    return x * keep / (1 - p)
+
+
 def dropout__modified_input_in_place(x, p, training=True, seed=0):
     if not training or p == 0:
         return x

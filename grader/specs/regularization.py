@@ -14,6 +14,10 @@ entries with ``0.1 <= |x| < 2`` (so an output 0 can only mean "dropped"):
 - the fraction of zeros agrees with ``p`` -- a Chernoff bound on the binomial count, so a
   correct answer fails with probability at most ``2*exp(-25) = 2.8e-11`` per drawn input
   (5.6e-9 for a check of 200 inputs);
+- every entry is dropped on its own: with independent entries a row or column of 30 or more is
+  entirely dropped or entirely kept with probability below ``0.8**30 = 1.2e-3``, so half of the
+  30+ rows (or columns) being constant has probability below ``C(30, 15) * 1.2e-3**15 < 1e-30``,
+  while a mask shared along an axis makes all of them constant;
 - identity in evaluation mode and at ``p == 0`` (deterministic);
 - the same seed gives the same output and different seeds different outputs: two independent
   masks coincide with probability ``(p**2 + (1-p)**2)**n <= 0.68**930 < 1e-150``.  NumPy's and Python's
@@ -237,6 +241,18 @@ def zero_fraction(fn, args):
             "largest out/x over the kept entries": float(ratio.max()) if kept.any() else 0.0}
 
 
+def constant_lines(fn, args):
+    """The fraction of rows, and of columns, of ``x (A, B)`` whose entries are all dropped or all
+    kept: a mask shared along an axis makes every line across it constant."""
+    out = _dropout_output(fn, args)
+    if isinstance(out, str):
+        return {"note": out}
+    dropped = out == 0
+    constant = lambda axis: float(np.mean(dropped.all(axis=axis) | (~dropped).all(axis=axis)))  # noqa: E731
+    return {"fraction of columns all dropped or all kept": constant(0),
+            "fraction of rows all dropped or all kept": constant(1)}
+
+
 def all_ratios(fn, args):
     """``out / x`` over every entry: its smallest and largest value (1 and 1 for the identity)."""
     out = _dropout_output(fn, args)
@@ -264,6 +280,11 @@ FRACTION_TOL = Tolerance(0.0, 0.06, "used only to name mistakes: two different r
                          "the fraction or 2.6 or more in out/x")
 
 
+INDEPENDENCE_TOL = Tolerance(0.0, 0.1, "used only to name mistakes: with independent entries "
+                             "a line of 30 or more is constant with probability below 0.8**30 = "
+                             "1.2e-3, with a shared mask every line across it is constant")
+
+
 def rescaled_verify(got, want, args):
     scale = 1 / (1 - args["p"])
     lo, hi = got["smallest out/x over the kept entries"], got["largest out/x over the kept entries"]
@@ -282,6 +303,18 @@ def fraction_verify(got, want, args):
     return (f"{fraction:.1%} of the {n} entries are 0, but each entry must be dropped with probability "
             f"p={p}: a correct dropout zeroes between {lo:.1%} and {hi:.1%} of them (this bound fails a "
             f"correct answer with probability below 3e-11)")
+
+
+def independence_verify(got, want, args):
+    columns = got["fraction of columns all dropped or all kept"]
+    rows = got["fraction of rows all dropped or all kept"]
+    if columns <= 0.5 and rows <= 0.5:
+        return None
+    shared = "rows (one mask per column, shared by the whole batch)" if columns > 0.5 else \
+        "columns (one mask per row)"
+    return (f"{max(columns, rows):.0%} of the {'columns' if columns > 0.5 else 'rows'} are entirely "
+            f"dropped or entirely kept: your mask is shared across {shared}. Every entry is dropped "
+            f"on its own: draw the mask with the full shape of x, rng.random(x.shape)")
 
 
 def identity_verify(got, want, args):
@@ -313,6 +346,11 @@ spec.check("dropout", "drop_fraction", points=1,
                        "(Chernoff bound, false-failure probability < 3e-11 per input)",
            inputs=dropout_inputs(training=None), oracle=ref.dropout, tol=FRACTION_TOL,
            run=zero_fraction, verify=note_first(fraction_verify))
+spec.check("dropout", "independent_entries", points=1,
+           description="each entry is dropped on its own: the mask is not shared along the rows or "
+                       "the columns (false-failure probability < 1e-30 per input)",
+           inputs=dropout_inputs(), oracle=ref.dropout, tol=INDEPENDENCE_TOL, run=constant_lines,
+           verify=note_first(independence_verify))
 spec.check("dropout", "identity_in_eval_mode", points=1,
            description="with training=False the output equals x",
            inputs=dropout_inputs(p=st.sampled_from([0.5, 0.25, 0.8]), large=False, training=False),
@@ -347,6 +385,9 @@ spec.mistakes(
     unseeded_generator=("Your output changes from call to call with the same seed: np.random.default_rng() "
                         "without an argument is seeded from the operating system. Pass the seed: "
                         "np.random.default_rng(seed)."),
+    mask_shared_across_batch=("Your mask has one entry per column (feature), shared by every row of the batch, so "
+                              "whole columns are dropped together. Dropout drops every entry on its own: "
+                              "rng.random(x.shape) >= p."),
     modified_input_in_place=("You scaled x in place (x *= mask). Build a new array, e.g. x * mask / (1 - p), and "
                              "leave the input unchanged."),
 )
