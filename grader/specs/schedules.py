@@ -7,7 +7,8 @@ the one the PyTorch scheduler sets there; messages name the epoch ("lr at epoch 
 arguments are passed positionally in the contract's order, the optional ones left out in the
 checks about their defaults.
 
-Learning rates lie between ~1e-4 and 1 and every formula is a handful of float64 operations,
+Learning rates lie between 0 and 1 (3e-5 after three decays by 0.1, exactly 0 at the end of a
+cosine without ``lr_min``) and every formula is a handful of float64 operations,
 so correct implementations written in any order (a power or repeated products, ``1 + cos`` or
 the half-angle ``cos**2`` form) agree with PyTorch's chainable updates to ~1e-14 relative;
 ``rtol=1e-9`` leaves five orders of magnitude.  Every catalogued mistake is off by more than
@@ -32,9 +33,9 @@ from reference import schedules as ref
 spec = ModuleSpec("schedules", "Learning-rate schedules", reference=ref)
 
 LR_TOL = Tolerance(1e-9, 1e-13, "a few float64 operations in any order agree with torch's "
-                   "chainable scheduler updates to ~1e-14 relative (learning rates between 1e-4 "
-                   "and 1); every catalogued mistake is off by more than 1e-2 relative at some "
-                   "drawn epoch")
+                   "chainable scheduler updates to ~1e-14 relative (~1e-17 absolute near a "
+                   "cosine's final 0); every catalogued mistake is off by more than 1e-2 "
+                   "relative at some drawn epoch")
 LRS = st.sampled_from([0.1, 0.5, 0.03, 1.0])
 
 
