@@ -30,6 +30,7 @@ class CheckResult:
     message: str = ""
     counterexample: Optional[Any] = None
     diagnosis: Optional[Diagnosis] = None
+    hidden: bool = False  # set by the course file: the message never shows the expected value
 
 
 @dataclass
@@ -109,4 +110,6 @@ class GradeResult:
 def _check_dict(check: CheckResult) -> dict[str, Any]:
     out = asdict(check)
     out["diagnosis"] = asdict(check.diagnosis) if check.diagnosis else None
+    if out.pop("hidden"):
+        out["hidden"] = True  # only a hidden check carries the key (INTERFACE.md)
     return out

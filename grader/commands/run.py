@@ -23,15 +23,18 @@ FORMATS = ("text", "json", "junit", "gradescope", "markdown")
 @click.option("--max-examples", type=click.IntRange(min=1), default=None,
               help="Generated inputs per check (default 25).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
-              help="Seconds one call of a student function may take.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds one call of a student function may take (default 10).")
 @click.option("--fail-under", type=float, default=None, help="Exit with status 1 when the score is below this.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Grade exercises in this many processes (default: one per CPU, at most 4).")
+@click.option("--course", "course_file", type=click.Path(dir_okay=False),
+              help="The course file: modules, points, hidden checks (default: ./course.toml when there is one).")
 def command(exercises: tuple[str, ...], submission: str, fmt: str, output: Optional[str], tier: str,
         max_examples: Optional[int], seed: int, timeout: float, fail_under: Optional[float],
-        jobs: Optional[int]) -> None:
+        jobs: Optional[int], course_file: Optional[str] = None) -> None:
     """Grade a submission (all core exercises, or the EXERCISES named: `optimizers`, `optimizers.adam`)."""
+    from grader import course
     from grader.catalog import UnknownExercise
     from grader.engine import DEFAULT_MAX_EXAMPLES, Options
     from grader.grading import grade
@@ -40,12 +43,14 @@ def command(exercises: tuple[str, ...], submission: str, fmt: str, output: Optio
 
     if output and not os.access(Path(output).resolve().parent, os.W_OK):
         raise click.UsageError(f"cannot write --output {output!r}: its folder does not exist or is not writable")
+    chosen, (exercises, max_examples, timeout) = _course(course_file, exercises, max_examples, timeout)
     options = Options(seed=seed, max_examples=max_examples or DEFAULT_MAX_EXAMPLES)
     try:
         with _progress(enabled=output is not None or fmt == "text") as progress:
             result = grade(submission, exercises, tier, options, timeout, progress, jobs)
     except (SubmissionError, UnknownExercise) as exc:
         raise click.UsageError(str(exc)) from None
+    course.apply(chosen, result)
     color = output is None and sys.stdout.isatty()
     report = RENDERERS[fmt](result, color=color)
     if output:
@@ -58,6 +63,17 @@ def command(exercises: tuple[str, ...], submission: str, fmt: str, output: Optio
     if fail_under is not None and result.score < fail_under:
         click.echo(f"grade: score {result.score:g} is below --fail-under {fail_under:g}", err=True)
         sys.exit(1)
+
+
+def _course(course_file: Optional[str], exercises, max_examples, timeout):
+    """The course file (``--course``, else ./course.toml) and the settings it gives this run."""
+    from grader import course
+
+    try:
+        chosen = course.find(course_file)
+    except course.CourseError as exc:
+        raise click.UsageError(str(exc)) from None
+    return chosen, course.settings(chosen, exercises, max_examples, timeout)
 
 
 class _progress:
