@@ -75,6 +75,11 @@ REPLIES: dict[tuple[str, str], dict[str, Any]] = {
     ("call", "not_implemented"): {"message": str},
     ("call", "missing"): {"message": str},
     ("call", "violation"): {"message": str},
+    ("perf", "ok"): {"result": dict},               # the torch tier: grader/perf.py's facts and times
+    ("perf", "error"): {"message": str},
+    ("perf", "not_implemented"): {"message": str},
+    ("perf", "missing"): {"message": str},
+    ("perf", "violation"): {"message": str},
 }
 
 

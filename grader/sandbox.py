@@ -90,6 +90,17 @@ class Sandbox:
         for name, path in self.files.items():  # sources only: no bytecode, no other files
             Path(self.private, f"{name}.py").write_bytes(path.read_bytes())
 
+    def refresh(self, files: dict[str, Path]) -> None:
+        """Take the submission's sources again (after an edit): the next child sees them."""
+        self._retire()
+        if set(files) != set(self.files):  # the zygote knows which modules exist: start a new one
+            self._stop_zygote()
+        for name in set(self.files) - set(files):
+            Path(self.private, f"{name}.py").unlink(missing_ok=True)
+        self.files = {name: Path(path) for name, path in files.items()}
+        for name, path in self.files.items():
+            Path(self.private, f"{name}.py").write_bytes(path.read_bytes())
+
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> None:
         """Start the zygote unless it runs (early, so its imports overlap with the grader's)."""
@@ -266,23 +277,40 @@ class Sandbox:
         except Exception as exc:  # CodecError, or a structure the decoder refuses
             raise StudentFault("error", f"returned something the grader cannot read ({exc})") from None
 
+    def perf(self, module: str, function: str, task: dict, seconds: float) -> dict:
+        """The torch tier: ``grader/perf.py`` checks or times ``module.function`` in the child
+        (``task`` says what), within ``seconds``; its plain-data result (the grader validates it)."""
+        if self.child is None or self.child.module != module:
+            self.open(module)
+        status = self.child.status if self.child else {"status": "error", "message": "the module could not be imported"}
+        if status.get("status") != "ok":
+            raise StudentFault(status["status"] if status["status"] in ("violation", "missing", "timeout") else "error",
+                               status["message"])
+        self.child.used = True
+        self.take_output()
+        reply = self._exchange("perf", {"op": "perf", "function": function, "task": task}, seconds)
+        if reply["status"] != "ok":
+            raise StudentFault(reply["status"], reply["message"])
+        return reply["result"]
+
     def function(self, module: str, name: str, param_names: tuple[str, ...], mutable: tuple[str, ...] = (),
                  keep: tuple[int, ...] = ()):
         """A callable the engine can use like the student's function itself."""
         return SandboxFunction(self, module, name, param_names, mutable, keep)
 
-    def _exchange(self, kind: str, message: dict) -> dict:
+    def _exchange(self, kind: str, message: dict, seconds: Optional[float] = None) -> dict:
         """Send one request to the child and wait for its validated reply."""
         child = self.child
         seq = self._next_seq()
-        deadline = time.monotonic() + self.timeout
+        seconds = self.timeout if seconds is None else seconds
+        deadline = time.monotonic() + seconds
         try:
             self._pump(child, memoryview(protocol.frame({**message, "seq": seq})), deadline)
             header = self._pump(child, None, deadline, protocol.HEADER.size)
             reply = protocol.check_reply(kind, seq, protocol.parse(self._pump(child, None, deadline, protocol.frame_size(header))))
         except TimeoutError:
             self._retire()
-            raise StudentFault("timeout", f"did not return within {self.timeout:g} s (an infinite loop, or far "
+            raise StudentFault("timeout", f"did not return within {seconds:g} s (an infinite loop, or far "
                                           "too slow); the process was stopped") from None
         except (EOFError, ConnectionError, BrokenPipeError):
             raise self._crashed() from None

@@ -84,12 +84,18 @@ class Check:
 
 @dataclass
 class FunctionSpec:
-    """Everything graded about one exercise function."""
+    """Everything graded about one exercise function.
+
+    ``grader``, when set, grades the function instead of the hypothesis search:
+    ``grader(spec, student_for, options) -> FunctionResult`` (the torch tier, which checks and
+    times fixed cases in the child; its ``checks`` then describe what it scores).
+    """
 
     module: str
     name: str
     checks: list[Check] = field(default_factory=list)
     mistakes: list[Mistake] = field(default_factory=list)
+    grader: Optional[Callable[..., Any]] = None
 
     @property
     def max_score(self) -> float:

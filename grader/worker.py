@@ -42,6 +42,7 @@ def _load_private(name):
 
 
 protocol, codec, testfns = _load_private("protocol"), _load_private("codec"), _load_private("testfns")
+perf = None  # the torch tier's timing harness (grader/perf.py), loaded by torch-tier zygotes only
 try:
     confine = _load_private("confine")
 except (OSError, ImportError):  # pragma: no cover - an installation without the confinement module
@@ -95,6 +96,9 @@ def main():
     _die_with_parent()
     for name in config["preload"]:
         __import__(name)
+    if "torch" in config["preload"]:  # before any fork: children cannot read grader/ once confined
+        global perf
+        perf = _load_private("perf")
     import numpy  # noqa: F401  (every child uses it; warm before the first fork)
 
     control = Channel(socket.socket(fileno=config["control_fd"]))
@@ -286,7 +290,19 @@ class Server:
     def handle(self, request):
         if request["op"] == "load":
             return self.load(request["module"])
+        if request["op"] == "perf":
+            return self.perf(request)
         return self.call(request)
+
+    def perf(self, request):
+        """The torch tier: ``perf.serve`` checks or times the function in this process."""
+        function = getattr(self.module, request["function"], None)
+        if not callable(function):
+            return {"status": "missing", "message": f"{request['function']} is not defined"}
+        if perf is None:
+            return {"status": "error", "message": "timing is available only in the torch tier's sandbox"}
+        value, problem = self.run_student(lambda: perf.serve(function, request["task"]))
+        return problem or {"status": "ok", "result": value}
 
     def run_student(self, action):
         """``action()`` with the guard on; (value, None) or (None, error reply)."""

@@ -12,10 +12,8 @@ their warnings are silenced so the project's tests stay readable.
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from reference._torch import array, tensor
+from reference._torch import F, array, tensor, torch
 
 
 def _input_grad(fn, x):

@@ -20,10 +20,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from reference._torch import array, tensor
+from reference._torch import F, array, tensor, torch
 
 
 def _bool_mask(mask):

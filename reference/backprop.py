@@ -7,10 +7,8 @@ Below the oracles, the mistake variants (``<function>__<mistake>``) in plain Num
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from reference._torch import array, tensor
+from reference._torch import F, array, tensor, torch
 
 
 # linear ------------------------------------------------------------------------------------

@@ -9,10 +9,8 @@ named ``<function>__<mistake>`` and written in plain NumPy.
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from reference._torch import array, tensor
+from reference._torch import F, array, tensor, torch
 
 
 def batchnorm_forward(x, gamma, beta, eps=1e-5):

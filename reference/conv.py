@@ -10,11 +10,9 @@ named ``<function>__<mistake>`` and written in plain NumPy.
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from numpy.lib.stride_tricks import sliding_window_view
 
-from reference._torch import array, tensor
+from reference._torch import F, array, tensor, torch
 
 
 def conv2d(x, w, b, stride=1, padding=0):

@@ -14,10 +14,10 @@ Below the oracles, the wrong implementations students commonly write, named
 from __future__ import annotations
 
 import numpy as np
-import torch
-from torch.optim.sgd import sgd as functional_sgd
 
-from reference._torch import array, tensor
+from reference._torch import array, lazy, tensor, torch
+
+functional_sgd = lazy("torch.optim.sgd", "sgd")
 
 
 def partial_derivative(f, point, i, h=1e-5):

@@ -11,10 +11,8 @@ was before its update.
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from reference._torch import tensor
+from reference._torch import F, tensor, torch
 
 
 def _bce(logits: torch.Tensor, label: float) -> torch.Tensor:

@@ -14,9 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
-
-from reference._torch import array
+from reference._torch import array, torch
 
 
 def _torch_init(fill, fan_in, fan_out, seed):

@@ -13,14 +13,14 @@ state is plain data (they are called through the same codec as a student's code)
 from __future__ import annotations
 
 import numpy as np
-import torch
-from torch.optim.adagrad import adagrad as functional_adagrad
-from torch.optim.adam import adam as functional_adam
-from torch.optim.adamw import adamw as functional_adamw
-from torch.optim.rmsprop import rmsprop as functional_rmsprop
-from torch.optim.sgd import sgd as functional_sgd
 
-from reference._torch import array, tensor
+from reference._torch import array, lazy, tensor, torch
+
+functional_adagrad = lazy("torch.optim.adagrad", "adagrad")
+functional_adam = lazy("torch.optim.adam", "adam")
+functional_adamw = lazy("torch.optim.adamw", "adamw")
+functional_rmsprop = lazy("torch.optim.rmsprop", "rmsprop")
+functional_sgd = lazy("torch.optim.sgd", "sgd")
 
 
 def _functional_step(update, w, dw, state, buffers):

@@ -11,10 +11,7 @@ named ``<function>__<mistake>`` and written in plain NumPy.
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-
-from reference._torch import array, tensor
+from reference._torch import F, array, tensor, torch
 
 
 def _penalty_and_grad(w, penalty_of):

@@ -20,10 +20,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import torch
-from torch.func import functional_call
 
-from reference._torch import array, tensor
+from reference._torch import array, lazy, tensor, torch
+
+functional_call = lazy("torch.func", "functional_call")
 
 
 def _params(Wx, Wh, b, suffix=""):

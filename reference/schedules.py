@@ -17,10 +17,9 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-import torch
-from torch.optim import lr_scheduler
+from reference._torch import LazyModule, torch
 
-import reference._torch  # noqa: F401  (float64 default, one thread)
+lr_scheduler = LazyModule("torch.optim.lr_scheduler")
 
 #: Every schedule is recorded at least this far, so one run serves all the epochs of a check.
 HORIZON = 64
