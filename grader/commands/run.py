@@ -28,11 +28,13 @@ FORMATS = ("text", "json", "junit", "gradescope", "markdown")
 @click.option("--fail-under", type=float, default=None, help="Exit with status 1 when the score is below this.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Grade exercises in this many processes (default: one per CPU, at most 4).")
+@click.option("--watch", is_flag=True, help="Keep grading: re-grade after every save of a submission file.")
+@click.option("--no-cache", is_flag=True, help="Compute every oracle value again (ignore the oracle cache).")
 @click.option("--course", "course_file", type=click.Path(dir_okay=False),
               help="The course file: modules, points, hidden checks (default: ./course.toml when there is one).")
 def command(exercises: tuple[str, ...], submission: str, fmt: str, output: Optional[str], tier: str,
         max_examples: Optional[int], seed: int, timeout: float, fail_under: Optional[float],
-        jobs: Optional[int], course_file: Optional[str] = None) -> None:
+        jobs: Optional[int], watch: bool, no_cache: bool, course_file: Optional[str] = None) -> None:
     """Grade a submission (all core exercises, or the EXERCISES named: `optimizers`, `optimizers.adam`)."""
     from grader import course
     from grader.catalog import UnknownExercise
@@ -45,9 +47,13 @@ def command(exercises: tuple[str, ...], submission: str, fmt: str, output: Optio
         raise click.UsageError(f"cannot write --output {output!r}: its folder does not exist or is not writable")
     chosen, (exercises, max_examples, timeout) = _course(course_file, exercises, max_examples, timeout)
     options = Options(seed=seed, max_examples=max_examples or DEFAULT_MAX_EXAMPLES)
+    if watch:
+        if fmt != "text" or output or fail_under is not None:
+            raise click.UsageError("--watch shows the text report in the terminal; drop --format, --output and --fail-under")
+        return _watch(submission, exercises, tier, options, timeout, not no_cache)
     try:
         with _progress(enabled=output is not None or fmt == "text") as progress:
-            result = grade(submission, exercises, tier, options, timeout, progress, jobs)
+            result = grade(submission, exercises, tier, options, timeout, progress, jobs, cache=not no_cache)
     except (SubmissionError, UnknownExercise) as exc:
         raise click.UsageError(str(exc)) from None
     course.apply(chosen, result)
@@ -63,6 +69,29 @@ def command(exercises: tuple[str, ...], submission: str, fmt: str, output: Optio
     if fail_under is not None and result.score < fail_under:
         click.echo(f"grade: score {result.score:g} is below --fail-under {fail_under:g}", err=True)
         sys.exit(1)
+
+
+def _watch(submission: str, exercises: tuple[str, ...], tier: str, options, timeout: float, cache: bool) -> None:
+    from grader.catalog import UnknownExercise, select
+    from grader.grading import Session
+    from grader.render import RENDERERS
+    from grader.submission import SubmissionError, open_submission
+    from grader.watch import watch
+
+    try:
+        select(exercises, tier)
+        session = Session(open_submission(submission), timeout, cache)
+    except (SubmissionError, UnknownExercise) as exc:
+        raise click.UsageError(str(exc)) from None
+    color = sys.stdout.isatty()
+    try:
+        click.echo(f"watching {submission} (Ctrl-C to stop)", err=True)
+        watch(session, exercises, tier, options, lambda result: RENDERERS["text"](result, color=color),
+              lambda text: click.echo(text, nl=False))
+    except KeyboardInterrupt:
+        click.echo("grade: stopped watching", err=True)
+    finally:
+        session.close()
 
 
 def _course(course_file: Optional[str], exercises, max_examples, timeout):
