@@ -33,7 +33,7 @@ KEYS = {"modules", "max_examples", "timeout", "hidden", "points"}
 
 #: What a failed hidden check says instead of its comparison (which names the expected value).
 HIDDEN_MESSAGE = ("hidden check: your function's result is wrong on the input below "
-                  "(the expected value of a hidden check is not shown)")
+                  "(a hidden check does not show the right answer)")
 _PRINTED = "\nyour code printed:\n"
 
 

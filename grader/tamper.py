@@ -86,7 +86,7 @@ def violations(root: Path, base: str, trusted: Manifest, trusted_text: str) -> l
     for violation in found:
         bucket = reasons.setdefault(violation.path, [])
         bucket += [violation.reason] if violation.reason not in bucket else []
-    return [Violation(path, "; ".join(why)) for path, why in sorted(reasons.items())]
+    return [Violation(path, f"{'; '.join(what)}: {why_protected(path)}") for path, what in sorted(reasons.items())]
 
 
 def against_base(root: Path, base: str) -> list[Violation]:
@@ -95,8 +95,7 @@ def against_base(root: Path, base: str) -> list[Violation]:
     fields = out.split("\0")
     changed = {path: _CHANGE.get(status[:1], "changed") for status, path in zip(fields[::2], fields[1::2])}
     changed.update(dict.fromkeys(_untracked(root), "added"))
-    return [Violation(path, f"{kind} outside exercises/ since the base commit: {why_protected(path)}")
-            for path, kind in changed.items() if is_protected(path)]
+    return [Violation(path, f"{kind} since the base commit") for path, kind in changed.items() if is_protected(path)]
 
 
 _CHANGE = {"A": "added", "D": "deleted", "M": "modified", "T": "changed type"}
@@ -109,17 +108,15 @@ def against_manifest(root: Path, present: set[str], trusted: Manifest, trusted_t
     for path, expected in trusted.files.items():
         file = root / path
         if path not in present or not file.is_file():
-            found.append(Violation(path, "missing: the release has this file (checked against the manifest "
-                                         "shipped with the grader)"))
+            found.append(Violation(path, "missing, though the manifest shipped with the grader lists it"))
         elif file.is_symlink() or digest(file.read_bytes()) != expected:
-            found.append(Violation(path, "differs from the released file (checked against the manifest "
-                                         f"shipped with the grader): {why_protected(path)}"))
+            found.append(Violation(path, "differs from the release (the manifest shipped with the grader)"))
     copy = root / RELEASE_PATH
     if not copy.is_file() or copy.is_symlink() or copy.read_bytes() != trusted_text.encode("utf-8"):
         found.append(Violation(RELEASE_PATH, "differs from the manifest shipped with the grader"))
     for path in sorted(present):
         if is_protected(path) and path not in trusted.files and path != RELEASE_PATH:
-            found.append(Violation(path, f"not part of the release, and outside exercises/: {why_protected(path)}"))
+            found.append(Violation(path, "not in the release (the manifest shipped with the grader)"))
     return found
 
 
@@ -132,15 +129,16 @@ def autorun_files(paths: set[str]) -> list[Violation]:
         names = [part for part in parts if part in AUTORUN]
         names += [part + ".py" for part in parts[:-1] if part + ".py" in AUTORUN]
         if names:
-            found.append(Violation(path, f"a {names[0]} is never allowed: {AUTORUN[names[0]]}"))
+            found.append(Violation(path, f"a {names[0]} is never allowed"))
     return found
 
 
 def why_protected(path: str) -> str:
     """Why a file outside ``exercises/`` matters to grading, in a few words."""
     name = PurePosixPath(path)
-    if name.name in AUTORUN:
-        return AUTORUN[name.name]
+    autorun = [part for part in name.parts if part in AUTORUN or part + ".py" in AUTORUN]
+    if autorun:
+        return AUTORUN[autorun[0].removesuffix(".py") + ".py"]
     if path.startswith(".github/workflows/"):
         return "a workflow decides how CI grades"
     if path.startswith(".github/"):

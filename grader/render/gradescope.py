@@ -18,6 +18,7 @@ def render_gradescope(result: GradeResult, color: bool = False) -> str:
             "max_score": function.max_score,
             "status": "passed" if function.status == "passed" else "failed",
             "output": f"{function.status}" + (f"\n{_details(problem)}" if problem else ""),
+            "visibility": "visible",
         })
     document = {"score": result.score, "max_score": result.max_score, "execution_time": round(result.duration_s, 3),
                 "output": f"gradelab: {result.score:g}/{result.max_score:g} (seed {result.seed})",
