@@ -81,6 +81,7 @@ class OracleCache:
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # no fsync per entry: a lost entry is only recomputed
         db.execute("CREATE TABLE IF NOT EXISTS oracle (key TEXT PRIMARY KEY, value BLOB NOT NULL, "
                    "checksum TEXT NOT NULL, written REAL NOT NULL)")
         return db
