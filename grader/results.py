@@ -74,6 +74,7 @@ class GradeResult:
     environment: dict[str, str]
     exercises: list[ExerciseResult] = field(default_factory=list)
     version: int = 1
+    notes: list[str] = field(default_factory=list)  # how the submission was read (e.g. a notebook's cells)
 
     @property
     def score(self) -> float:
@@ -104,6 +105,7 @@ class GradeResult:
                       "max_score": f.max_score, "checks": [_check_dict(c) for c in f.checks]}
                      for f in e.functions]}
                 for e in self.exercises],
+            **({"notes": list(self.notes)} if self.notes else {}),  # only a submission with notes
         }
 
 

@@ -3,11 +3,15 @@
 Every form ends up as ``{module name: path of its .py file}``; notebooks and zips are unpacked
 into a temporary directory that :meth:`Submission.close` removes.  The submission itself is
 only ever read.
+
+Notebooks (read by :mod:`grader.notebook`): a ``.ipynb`` given alone, or a ``<module>.ipynb`` in a
+submission folder.  When a folder holds both ``<module>.py`` and ``<module>.ipynb``, the ``.py``
+is graded and a note says the notebook was not; a folder's notebook that cannot be read costs only
+its own module (a note says why), while a notebook given alone is a usage error.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 import stat
 import tempfile
@@ -28,6 +32,7 @@ class Submission:
     label: str
     files: dict[str, Path]
     _temporary: Optional[str] = field(default=None, repr=False)
+    notes: list[str] = field(default_factory=list)  # how it was read, for the student (notebooks)
 
     def close(self) -> None:
         if self._temporary:
@@ -42,7 +47,7 @@ def open_submission(path: str | Path) -> Submission:
         raise SubmissionError(f"submission path {label!r} does not exist; pass --submission PATH "
                               "(a directory like exercises/, a .py, an .ipynb or a .zip)")
     if path.is_dir():
-        return Submission(label, _modules_in(path, label))
+        return _from_folder(path, label)
     suffix = path.suffix.lower()
     if suffix == ".py":
         if path.stem not in MODULES:
@@ -64,13 +69,36 @@ def _readable(path: Path) -> None:
         raise SubmissionError(f"cannot read {str(path)!r}: {exc.strerror}") from None
 
 
-def _modules_in(folder: Path, label: str) -> dict[str, Path]:
-    files = {m: folder / f"{m}.py" for m in MODULES if (folder / f"{m}.py").is_file()}
-    if not files:
+def _from_folder(folder: Path, label: str) -> Submission:
+    """The folder's ``<module>.py`` files, and its ``<module>.ipynb`` notebooks where there is no .py."""
+    files = _named(folder, label, ".py")
+    notebooks = {m: p for m, p in _named(folder, label, ".ipynb").items() if m not in files}
+    if not files and not notebooks:
         raise SubmissionError(f"{label!r} holds no exercise modules (expected files such as "
-                              f"{MODULES[0]}.py or {MODULES[1]}.py); point --submission at your exercises folder")
+                              f"{MODULES[0]}.py or {MODULES[1]}.py, or notebooks such as {MODULES[1]}.ipynb); "
+                              "point --submission at your exercises folder")
+    notes = [f"{m}.ipynb was not graded: {m}.py is (when a folder holds both, the .py is graded; "
+             "move one of them away to grade the other)" for m in _named(folder, label, ".ipynb") if m in files]
+    modules, problems = [], []
+    for name, path in notebooks.items():
+        try:
+            modules += _read_notebook(path, path.name, name)
+        except SubmissionError as exc:
+            problems.append(str(exc))
+    if problems and not files and not modules:
+        raise SubmissionError(problems[0])
+    notes += [f"{m.name}.ipynb: {note}" for m in modules for note in m.notes]
+    notes += [f"not graded: {problem}" for problem in problems]
+    temporary, converted = _write_modules(modules)
+    return Submission(label, {m: (files.get(m) or converted[m]) for m in MODULES if m in files or m in converted},
+                      temporary, notes=notes)
+
+
+def _named(folder: Path, label: str, suffix: str) -> dict[str, Path]:
+    """``{module: path}`` of the readable files named ``<module><suffix>`` in the folder itself."""
+    files = {m: folder / f"{m}{suffix}" for m in MODULES if (folder / f"{m}{suffix}").is_file()}
     root = folder.resolve()
-    for name, file in files.items():
+    for file in files.values():
         if file.is_symlink() and root not in file.resolve().parents:
             raise SubmissionError(f"{file.name} in {label!r} is a link to a file outside the submission; "
                                   "hand in the file itself")
@@ -155,30 +183,30 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) ->
     return data
 
 
-_MODULE_MARK = re.compile(r"^#\s*gradelab:\s*module\s+(\w+)", re.MULTILINE)
-
-
 def _from_notebook(path: Path, label: str) -> Submission:
-    """A notebook's code cells become one module, named by the file or a ``# gradelab: module X`` line."""
-    import nbformat
+    """A notebook's exercise modules (see :mod:`grader.notebook`): the tagged cells, or the cells
+    that define the module's functions, with the imports and helpers they use."""
+    modules = _read_notebook(path, label)
+    temporary, files = _write_modules(modules)
+    return Submission(label, files, temporary, notes=[note for m in modules for note in m.notes])
+
+
+def _read_notebook(path: Path, label: str, module: Optional[str] = None) -> list:
+    from grader.notebook import NotebookError, read_modules
 
     try:
-        notebook = nbformat.read(str(path), as_version=4)
-    except Exception as exc:  # nbformat raises several unrelated types for unreadable files
-        raise SubmissionError(f"cannot read {label!r} as a Jupyter notebook: {str(exc).splitlines()[0][:200]}") from None
-    cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    source = "\n\n".join(_without_magics(cell) for cell in cells)
-    mark = _MODULE_MARK.search(source)
-    module = mark.group(1) if mark else path.stem
-    if module not in MODULES:
-        raise SubmissionError(f"cannot tell which exercise {label!r} is for: name it after the module "
-                              f"(e.g. {MODULES[1]}.ipynb) or add a line '# gradelab: module {MODULES[1]}'")
+        return read_modules(path, label, module)
+    except NotebookError as exc:
+        raise SubmissionError(str(exc)) from None
+
+
+def _write_modules(modules: list) -> tuple[Optional[str], dict[str, Path]]:
+    """Each assembled module as ``<name>.py`` in a new temporary folder (none when there are none)."""
+    if not modules:
+        return None, {}
     temporary = tempfile.mkdtemp(prefix="gradelab-submission-")
-    target = Path(temporary, f"{module}.py")
-    target.write_text(source + "\n", encoding="utf-8")
-    return Submission(label, {module: target}, temporary)
-
-
-def _without_magics(cell: str) -> str:
-    """IPython magics and shell escapes are not Python; they are commented out."""
-    return "\n".join(f"# {line}" if line.lstrip().startswith(("%", "!")) else line for line in cell.splitlines())
+    files = {}
+    for module in modules:
+        files[module.name] = Path(temporary, f"{module.name}.py")
+        files[module.name].write_text(module.source, encoding="utf-8")
+    return temporary, files

@@ -16,6 +16,8 @@ def render_markdown(result: GradeResult, color: bool = False) -> str:
     for exercise, function in result.functions():
         lines.append(f"| {exercise.name} | `{function.name}` | {_ICON.get(function.status, '')} {function.status} "
                      f"| {function.score:g}/{function.max_score:g} |")
+    if result.notes:  # fenced: notes quote the submission's own text
+        lines += ["", "### Notes", "", "```"] + [f"- {note}".replace("```", "'''") for note in result.notes] + ["```"]
     problems = [(e, f) for e, f in result.functions() if f.status in ("failed", "error", "timeout", "violation")]
     if problems:
         lines += ["", "### Problems"]

@@ -20,7 +20,11 @@ MARK = {"passed": "✓", "not_implemented": "…", "missing": "?"}
 def render_text(result: GradeResult, color: bool = False, width: int = 100) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
-                      highlight=False, emoji=False)
+                      highlight=False, emoji=False, force_jupyter=False)  # a string, even inside Jupyter
+    for note in result.notes:
+        console.print(Text("Note: ", style="yellow") + Text(note), soft_wrap=True)  # never markup
+    if result.notes:
+        console.print()
     if not result.exercises:
         console.print("Nothing to grade: no exercise matches this selection (`grade list` shows the catalog).")
     for exercise in result.exercises:
