@@ -167,7 +167,7 @@ def _untracked(root: Path) -> list[str]:
 
 def _git(root: Path, *args: str) -> str:
     """``git -C root ARGS``; its output, or :class:`TamperError` with git's own reason."""
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:
         done = subprocess.run(["git", "-c", "core.fsmonitor=false", "-c", "core.quotePath=false", "-C", str(root), *args],
                               capture_output=True, encoding="utf-8", errors="replace",

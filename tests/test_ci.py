@@ -11,6 +11,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -286,20 +287,51 @@ def test_require_isolation_refuses_without_landlock(starter, tmp_path):
     assert not (tmp_path / "junit.xml").exists()
 
 
-def test_a_failure_of_the_grader_exits_three_and_never_shows_a_score(starter, tmp_path):
+def test_a_failure_of_the_grader_exits_three_and_never_shows_a_score(starter, tmp_path, monkeypatch, capsys):
+    import grader.grading
+    from grader.cli import main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the sandbox would not start")
+
     repo = clone(starter, tmp_path / "repo")
     stale = tmp_path / "results.json"
     stale.write_text('{"score": 0}')
-    broken = ("import sys, grader.grading as g\n"
-              "def grade(*a, **k): raise RuntimeError('sandbox would not start')\n"
-              "g.grade = grade\n"
-              "from grader.cli import main\n"
-              "sys.argv[0] = 'grade'\n"
-              "main()\n")
-    trusted = str(starter.parent / "trusted.json")
-    done = subprocess.run([__import__("sys").executable, "-P", "-c", broken, "ci", "--manifest", trusted,
-                           "--gradescope", str(stale), "--summary", str(tmp_path / "summary.md")],
-                          cwd=repo, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 3 and "internal error" in done.stderr
+    monkeypatch.setattr(grader.grading, "grade", broken)
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    monkeypatch.setattr(sys, "argv", ["grade", "ci", "--manifest", str(starter.parent / "trusted.json"),
+                                      "--gradescope", str(stale), "--summary", str(tmp_path / "summary.md")])
+    with pytest.raises(SystemExit) as exit:
+        main()
+    assert exit.value.code == 3 and "internal error" in capsys.readouterr().err
     assert not stale.exists()
     assert "the grader failed" in (tmp_path / "summary.md").read_text()
+
+
+def test_points_rescale_a_function_then_its_module_and_fractions_stay():
+    from grader.course import apply, parse
+    from grader.results import CheckResult, ExerciseResult, FunctionResult, GradeResult
+
+    def function(name, passed, total):
+        return FunctionResult(name, "failed", [CheckResult(f"derivatives.{name}.c{i}", "passed" if i < passed else "failed",
+                                                           1.0 if i < passed else 0.0, 1.0) for i in range(total)])
+
+    result = GradeResult("exercises", 0, 0.0, {}, [ExerciseResult("derivatives", [
+        function("partial_derivative", 1, 2), function("numerical_gradient", 3, 3)])])
+    course = parse('[points]\nderivatives = 10\n"derivatives.partial_derivative" = 4\n')
+    apply(course, result)
+    [exercise] = result.exercises
+    assert exercise.max_score == pytest.approx(10)  # 4 + 3 points scaled by 10/7: ratios kept
+    assert [f.max_score for f in exercise.functions] == pytest.approx([40 / 7, 30 / 7])
+    assert [f.score for f in exercise.functions] == pytest.approx([20 / 7, 30 / 7])
+    assert result.to_dict()["exercises"][0]["functions"][0]["checks"][0].get("hidden") is None
+
+
+def test_annotation_text_cannot_break_out_of_its_line():
+    from grader.render.annotations import definitions, escape_data, escape_property
+
+    assert escape_data("50%\n::error::x\r") == "50%25%0A::error::x%0D"
+    assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+    assert definitions("def f():\n    pass\n\n\ndef f():\n    return 1\n") == {"f": 5}
+    assert definitions("(" * 100_000) == {}

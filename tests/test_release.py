@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -179,17 +180,26 @@ def test_student_readme_says_how_to_set_up_grade_and_submit(course_release):
 
 @pytest.mark.parametrize("course, words", [
     ('modules = ["nope"]\n', "unknown exercise 'nope'"),
+    ('[points]\n"derivatives.nope" = 3\n', "no function 'nope'"),
     ('hidden = ["derivatives.nothing_like_this"]\n', "matches no check"),
     ("max_examples = 0\n", "max_examples must be positive"),
+    ('timeout = "slow"\n', "timeout must be a number"),
     ("colour = 1\n", "unknown key 'colour'"),
     ("modules = [\n", "not valid TOML"),
 ])
-def test_bad_course_files_are_one_line_usage_errors(tmp_path, course, words):
-    (tmp_path / "course.toml").write_text(course)
+def test_bad_course_files_are_refused_with_the_reason(course, words):
+    from grader.course import CourseError, parse
+
+    with pytest.raises(CourseError, match=re.escape(words)):
+        parse(course)
+
+
+def test_a_bad_course_file_is_a_one_line_usage_error_and_nothing_is_released(tmp_path):
+    (tmp_path / "course.toml").write_text('modules = ["nope"]\n')
     done = grade("release", "--out", "out", "--grader-url", GRADER_URL, "--grader-ref", COMMIT,
                  "--trusted-manifest", "t.json", cwd=tmp_path)
-    assert done.returncode == 2 and words in done.stderr and len(done.stderr.strip().splitlines()) == 1
-    assert not (tmp_path / "out").exists()
+    assert done.returncode == 2 and "unknown exercise 'nope'" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
 
 
 def test_release_into_a_folder_that_is_not_empty_is_refused(tmp_path):
@@ -199,3 +209,11 @@ def test_release_into_a_folder_that_is_not_empty_is_refused(tmp_path):
                  "--trusted-manifest", "t.json", cwd=tmp_path)
     assert done.returncode == 2 and "not empty" in done.stderr
     assert files(tmp_path / "out") == ["keep.txt"]
+
+
+def test_the_pinned_url_is_one_ci_can_fetch_without_secrets():
+    from grader.starter import public_url
+
+    assert public_url("git@github.com:my-course/grader.git") == "https://github.com/my-course/grader.git"
+    assert public_url("ssh://git@github.com/my-course/grader") == "https://github.com/my-course/grader"
+    assert public_url(GRADER_URL) == GRADER_URL
