@@ -8,8 +8,8 @@ Three looks at the student's repository, each a list of :class:`Violation`:
   file must be there with its released hash, no other file may sit outside ``exercises/``, and
   the repository's copy of the manifest must equal the trusted one; this catches a base commit
   that was itself tampered with;
-- anywhere: files that Python or pytest run on their own (``conftest.py``, ``sitecustomize.py``,
-  ``usercustomize.py``), inside ``exercises/`` too.
+- anywhere, ``exercises/`` included: files that Python or pytest run on their own
+  (``conftest.py``, ``sitecustomize.py``, ``usercustomize.py``) and symbolic links.
 
 Git runs with external diff drivers and text conversion off, so nothing the repository
 configures is executed.
@@ -81,7 +81,8 @@ def violations(root: Path, base: str, trusted: Manifest, trusted_text: str) -> l
     """Every reason to withhold the grade: one violation per file, sorted by path, its reasons
     joined (empty when the repository is clean)."""
     present = present_files(root)
-    found = against_base(root, base) + against_manifest(root, present, trusted, trusted_text) + autorun_files(present)
+    found = (against_base(root, base) + against_manifest(root, present, trusted, trusted_text)
+             + autorun_files(present) + links(root, present))
     reasons: dict[str, list[str]] = {}
     for violation in found:
         bucket = reasons.setdefault(violation.path, [])
@@ -133,12 +134,20 @@ def autorun_files(paths: set[str]) -> list[Violation]:
     return found
 
 
+def links(root: Path, paths: set[str]) -> list[Violation]:
+    """Symbolic links anywhere: only regular files are released and graded."""
+    return [Violation(path, "a symbolic link is never allowed (only regular files are graded)")
+            for path in sorted(paths) if (root / path).is_symlink()]
+
+
 def why_protected(path: str) -> str:
     """Why a file outside ``exercises/`` matters to grading, in a few words."""
     name = PurePosixPath(path)
     autorun = [part for part in name.parts if part in AUTORUN or part + ".py" in AUTORUN]
     if autorun:
         return AUTORUN[autorun[0].removesuffix(".py") + ".py"]
+    if not is_protected(path):
+        return "inside exercises/, but not something a submission may hold"
     if path.startswith(".github/workflows/"):
         return "a workflow decides how CI grades"
     if path.startswith(".github/"):

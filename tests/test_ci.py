@@ -226,11 +226,13 @@ def test_editing_a_workflow_withholds_the_grade(starter, tmp_path):
 
 def test_a_conftest_anywhere_withholds_the_grade_even_inside_exercises(starter, tmp_path):
     repo = clone(starter, tmp_path / "repo")
+    (repo / "exercises/activations.py").symlink_to("../README.md")
     commit(repo, {"exercises/conftest.py": "import builtins\n", "tests/sitecustomize.py": "x = 1\n"})
     files = _withheld(ci(starter, repo, "--summary", str(tmp_path / "summary.md")), tmp_path / "summary.md")
-    assert set(files) == {"exercises/conftest.py", "tests/sitecustomize.py"}
+    assert set(files) == {"exercises/conftest.py", "tests/sitecustomize.py", "exercises/activations.py"}
     assert "conftest.py is never allowed" in files["exercises/conftest.py"]
     assert "sitecustomize.py is never allowed" in files["tests/sitecustomize.py"]
+    assert "symbolic link" in files["exercises/activations.py"]
 
 
 def test_a_protected_file_changed_in_the_base_is_caught_by_the_graders_manifest(starter, tmp_path):
@@ -299,7 +301,8 @@ def test_a_failure_of_the_grader_exits_three_and_never_shows_a_score(starter, tm
     stale.write_text('{"score": 0}')
     monkeypatch.setattr(grader.grading, "grade", broken)
     monkeypatch.chdir(repo)
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    for name in ("GITHUB_STEP_SUMMARY", "GITHUB_BASE_REF", "GITHUB_ACTIONS"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(sys, "argv", ["grade", "ci", "--manifest", str(starter.parent / "trusted.json"),
                                       "--gradescope", str(stale), "--summary", str(tmp_path / "summary.md")])
     with pytest.raises(SystemExit) as exit:
