@@ -10,7 +10,7 @@ from grader.spec import ExerciseSpec, FunctionSpec
 
 #: Every curriculum module, in the order of CURRICULUM.md.
 CURRICULUM = ("derivatives", "activations", "losses", "optimizers", "backprop", "batchnorm",
-              "regularization", "conv", "rnn", "attention", "gan", "schedules", "init")
+              "regularization", "conv", "rnn", "attention", "gan", "schedules", "init", "torch_tier")
 
 #: The modules that have checks (a spec in grader/specs/), in curriculum order.
 MODULES = tuple(m for m in CURRICULUM if Path(__file__).with_name("specs").joinpath(f"{m}.py").is_file())

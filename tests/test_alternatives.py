@@ -16,7 +16,7 @@ for _module in catalog.MODULES:
     except ModuleNotFoundError:
         continue
     for _name, _impl in vars(_alternatives).items():
-        function, _, variant = _name.partition("__")
+        function, _, variant = _name.rpartition("__")  # adam_step___loop: function adam_step_
         if variant and callable(_impl) and function in catalog.exercise(_module).functions:
             VARIANTS.append((_module, function, variant, _impl))
 

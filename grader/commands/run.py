@@ -32,9 +32,12 @@ FORMATS = ("text", "json", "junit", "gradescope", "markdown")
 @click.option("--no-cache", is_flag=True, help="Compute every oracle value again (ignore the oracle cache).")
 @click.option("--course", "course_file", type=click.Path(dir_okay=False),
               help="The course file: modules, points, hidden checks (default: ./course.toml when there is one).")
+@click.option("--cpu-perf", is_flag=True,
+              help="Torch tier: count the speed points measured on a CPU (otherwise shown as indicative).")
 def command(exercises: tuple[str, ...], submission: str, fmt: str, output: Optional[str], tier: str,
         max_examples: Optional[int], seed: int, timeout: float, fail_under: Optional[float],
-        jobs: Optional[int], watch: bool, no_cache: bool, course_file: Optional[str] = None) -> None:
+        jobs: Optional[int], watch: bool, no_cache: bool, course_file: Optional[str] = None,
+        cpu_perf: bool = False) -> None:
     """Grade a submission (all core exercises, or the EXERCISES named: `optimizers`, `optimizers.adam`)."""
     from grader import course
     from grader.catalog import UnknownExercise
@@ -46,7 +49,7 @@ def command(exercises: tuple[str, ...], submission: str, fmt: str, output: Optio
     if output and not os.access(Path(output).resolve().parent, os.W_OK):
         raise click.UsageError(f"cannot write --output {output!r}: its folder does not exist or is not writable")
     chosen, (exercises, max_examples, timeout) = _course(course_file, exercises, max_examples, timeout)
-    options = Options(seed=seed, max_examples=max_examples or DEFAULT_MAX_EXAMPLES)
+    options = Options(seed=seed, max_examples=max_examples or DEFAULT_MAX_EXAMPLES, cpu_perf=cpu_perf)
     if watch:
         if fmt != "text" or output or fail_under is not None:
             raise click.UsageError("--watch shows the text report in the terminal; drop --format, --output and --fail-under")
