@@ -104,9 +104,19 @@ def _compare_numbers(label: str, got: np.ndarray, want: np.ndarray, tol: Toleran
     diff = np.where(ok, 0.0, np.abs(got - want))
     at = int(np.nanargmax(diff)) if np.isfinite(diff).any() else int(np.flatnonzero(~ok)[0])
     where = "" if want.ndim == 0 else f" at index {_index(at, want.shape)}"
-    return (f"{label} differs from the reference{where}: got {got.flat[at]:.10g}, expected "
-            f"{want.flat[at]:.10g} (relative error {relative_error(got, want):.1e}; "
-            f"allowed {tol}; {int((~ok).sum())} of {ok.size} values off)")
+    g, w = numbers(float(got.flat[at]), float(want.flat[at]))
+    off = "" if want.ndim == 0 else f"; {int((~ok).sum())} of {ok.size} values off"
+    return (f"{label} differs from the reference{where}: got {g}, expected {w} (off by "
+            f"{abs(float(got.flat[at]) - float(want.flat[at])):.3g}{off}; tolerance {tol})")
+
+
+def numbers(a: float, b: float, digits: int = 4) -> tuple[str, str]:
+    """``a`` and ``b`` to four significant digits, or as many more as it takes to tell them apart."""
+    for precision in range(digits, 18):
+        shown = f"{a:.{precision}g}", f"{b:.{precision}g}"
+        if shown[0] != shown[1] or a == b:
+            return shown
+    return repr(a), repr(b)
 
 
 def compare(got: Any, want: Any, tol: Tolerance, names: tuple[str, ...] = (), label: str = "return value") -> Optional[str]:

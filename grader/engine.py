@@ -21,11 +21,12 @@ from hypothesis.errors import Flaky, NoSuchExample
 
 from grader.cache import OracleCache
 from grader.calls import LocalFunction, StudentFault, materialize
+from grader import hints
 from grader.compare import compare
 from grader.explain import explain_error
 from grader.results import (ERROR, FAILED, NOT_IMPLEMENTED, PASSED, SKIPPED, TIMEOUT, VIOLATION,
                             CheckResult, Diagnosis, FunctionResult)
-from grader.spec import Check, FunctionSpec
+from grader.spec import Check, FunctionSpec, Mistake
 from grader.testfns import Fn
 
 DEFAULT_MAX_EXAMPLES = 25
@@ -77,7 +78,7 @@ def grade_function(spec: FunctionSpec, student_for: StudentFactory, options: Opt
         if faults and faults[-1] in ("timeout", "crashed", "violation"):
             results.append(CheckResult(check.id, SKIPPED, 0.0, check.points, f"not run: {_STOPPED[faults[-1]]}"))
             continue
-        result, fault = run_check(check, spec, student_for(check, param_names(check)), options, cache)
+        result, fault = run_check(check, spec, student_for, options, cache)
         results.append(result)
         faults.append(fault.status if fault else result.status)
     return FunctionResult(spec.name, _function_status(results, faults), results)
@@ -102,9 +103,10 @@ def _function_status(checks: list[CheckResult], faults: list[str]) -> str:
     return FAILED
 
 
-def run_check(check: Check, spec: FunctionSpec, student: Callable[..., Any], options: Options,
+def run_check(check: Check, spec: FunctionSpec, student_for: StudentFactory, options: Options,
               cache: Optional[OracleCache] = None) -> tuple[CheckResult, Optional[StudentFault]]:
     """One check: search for a failing input, shrink it, explain it."""
+    student = student_for(check, param_names(check))
     last: dict[str, Any] = {}
 
     def fails(args: dict) -> bool:
@@ -139,9 +141,22 @@ def run_check(check: Check, spec: FunctionSpec, student: Callable[..., Any], opt
         elif outcome.status == "error":
             result.diagnosis = explain_fault(outcome, args)
         return result, outcome
-    diagnosis = diagnose(check, spec, outcome, args)
-    message = last["problem"] + _printed(check, student, args)
+    diagnosis = diagnose(check, spec, outcome, args, Confirmation(student_for, options, cache))
+    message = last["problem"] + _hints(check, outcome, oracle_value(check, args, cache), args)
+    message += _printed(check, student, args)
     return CheckResult(check.id, FAILED, 0.0, check.points, message, example, diagnosis), None
+
+
+def _hints(check: Check, got: Any, want: Any, args: dict) -> str:
+    """What agrees and how the rest differs, in plain words (see :mod:`grader.hints`)."""
+    if not check.hinted:
+        return ""
+    lines = []
+    matched = hints.matched_outputs(got, want, check.tol, check.outputs)
+    if matched:
+        lines.append(f"what agrees: {matched}")
+    lines += [f"how it differs: {note}" for note in hints.observations(got, want, check.tol, args, check.outputs)]
+    return "".join(f"\n{line}" for line in lines)
 
 
 def _printed(check: Check, student: Callable[..., Any], args: dict) -> str:
@@ -200,22 +215,85 @@ def _fault_result(check: Check, fault: StudentFault, example: Any) -> CheckResul
     return CheckResult(check.id, status, 0.0, check.points, fault.message, example)
 
 
-def diagnose(check: Check, spec: FunctionSpec, got: Any, args: dict) -> Optional[Diagnosis]:
-    """The first catalogued mistake that behaves like the student's code on ``args``.
+@dataclass
+class Confirmation:
+    """What :func:`diagnose` needs to confirm a name on inputs other than the failing one."""
 
-    ``got`` is the student's output, or the fault (an input modified in place) their call raised.
+    student_for: StudentFactory
+    options: Options
+    cache: Optional[OracleCache] = None
+
+
+CONFIRM_DRAWS = 4  # extra inputs per check of the function on which a candidate name must hold
+
+
+def diagnose(check: Check, spec: FunctionSpec, got: Any, args: dict,
+             confirm: Optional[Confirmation] = None) -> Optional[Diagnosis]:
+    """The catalogued mistake that behaves like the student's code, or None.
+
+    ``got`` is the student's output on ``args``, or the fault (an input modified in place) their
+    call raised.  A name must be earned: with ``confirm``, a mistake that matches on ``args`` is
+    named only if it also matches the student's code on extra inputs drawn from every check of
+    the function (other sizes, other shapes) wherever that code is wrong; a mistake that matches
+    only here is reported as merely consistent with the failure.
     """
-    for mistake in spec.mistakes:
-        imitation = LocalFunction(mistake.impl, param_names(check), check.mutable)
-        try:
-            theirs = check.run(imitation, fresh_copy(args))
-        except StudentFault as fault:
-            if isinstance(got, StudentFault) and (fault.status, fault.message) == (got.status, got.message):
-                return Diagnosis(mistake.id, mistake.message)
-            continue
-        if not isinstance(got, StudentFault) and compare(got, theirs, check.tol, check.outputs) is None:
+    candidates = [m for m in spec.mistakes if _imitates(m, check, got, args)]
+    if not candidates:
+        return None
+    if confirm is None or isinstance(got, StudentFault):
+        return Diagnosis(candidates[0].id, candidates[0].message)
+    for mistake in candidates:
+        if _confirmed(mistake, spec, confirm):
             return Diagnosis(mistake.id, mistake.message)
-    return None
+    first = candidates[0]
+    return Diagnosis(f"consistent_with:{first.id}", "Not confirmed on other inputs, but consistent with this "
+                     f"failure: {first.message}")
+
+
+def _imitates(mistake: Mistake, check: Check, got: Any, args: dict) -> bool:
+    """Does ``mistake`` produce what the student produced (the same output, or the same fault)?"""
+    imitation = LocalFunction(mistake.impl, param_names(check), check.mutable)
+    try:
+        theirs = check.run(imitation, fresh_copy(args))
+    except StudentFault as fault:
+        return isinstance(got, StudentFault) and (fault.status, fault.message) == (got.status, got.message)
+    except Exception:  # the recipe choked on what the mistake returned
+        return False
+    return not isinstance(got, StudentFault) and compare(got, theirs, check.tol, check.outputs) is None
+
+
+def _confirmed(mistake: Mistake, spec: FunctionSpec, confirm: Confirmation) -> bool:
+    """Wherever the student's code is wrong on the extra inputs, ``mistake`` matches it."""
+    for check in spec.checks:
+        student = confirm.student_for(check, param_names(check))
+        for args in extra_inputs(check, confirm.options):
+            got = _outcome(check, student, args)
+            if isinstance(got, StudentFault):
+                if got.status in _FATAL:
+                    return True  # nothing more can be learnt from this code
+                continue
+            if check.judge(got, oracle_value(check, args, confirm.cache), args) is None:
+                continue  # right here: says nothing about which mistake it is
+            if not _imitates(mistake, check, got, args):
+                return False
+    return True
+
+
+def extra_inputs(check: Check, options: Options, count: int = CONFIRM_DRAWS) -> list[dict]:
+    """``count`` inputs drawn from ``check``'s strategy, deterministically, besides the search's."""
+    drawn: list[dict] = []
+
+    def keep(args: dict) -> bool:
+        drawn.append(args)
+        return False
+
+    rules = settings(max_examples=count, database=None, deadline=None, verbosity=Verbosity.quiet,
+                     suppress_health_check=list(HealthCheck), phases=(Phase.generate,))
+    try:
+        find(check.inputs, keep, settings=rules, random=Random(zlib.crc32(f"{options.seed}:{check.id}:confirm".encode())))
+    except NoSuchExample:
+        pass
+    return drawn
 
 
 def explain_fault(fault: StudentFault, args: dict) -> Optional[Diagnosis]:

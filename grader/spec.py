@@ -51,6 +51,8 @@ class Check:
     - ``keep``: positions of the returned tuple that stay where the function runs (the
       student's own optimizer state): the recipe gets a reference to hand back, so any state
       the student chooses works, and only what the check compares ever crosses.
+    - ``hints``: whether a failure gets plain-words hints (what matched, a factor, a shift);
+      by default only when ``verify`` does not replace the comparison.
     - ``verify(got, want, args)``: replaces the default comparison; returns a message on
       failure, ``None`` on success.  Use it for properties that are not "equals the oracle".
       Naming a mistake always uses the default comparison (the student's output against the
@@ -69,11 +71,18 @@ class Check:
     outputs: tuple[str, ...] = ()
     mutable: tuple[str, ...] = ()
     keep: tuple[int, ...] = ()
+    hints: Optional[bool] = None
     verify: Optional[Callable[[Any, Any, dict], Optional[str]]] = None
 
     @property
     def id(self) -> str:
         return f"{self.module}.{self.function}.{self.name}"
+
+    @property
+    def hinted(self) -> bool:
+        """Are plain-words hints (:mod:`grader.hints`) meaningful here?  By default, when the
+        outputs are compared with the oracle's (no ``verify``)."""
+        return self.verify is None if self.hints is None else self.hints
 
     def judge(self, got: Any, want: Any, args: dict) -> Optional[str]:
         """Why ``got`` is wrong, or ``None`` when it is acceptable."""

@@ -9,7 +9,7 @@ import pytest
 
 from grader import codec, protocol
 from grader.calls import decode_value, encode_args
-from grader.compare import EXACT, Opaque, Tolerance, compare, relative_error
+from grader.compare import EXACT, Opaque, Tolerance, compare, numbers, relative_error
 from grader.testfns import Fn
 
 TOL = Tolerance(1e-7, 1e-10, "test")
@@ -34,10 +34,16 @@ def test_nan_and_inf_never_match_finite_values():
     assert compare(np.array([np.inf]), np.array([np.inf]), TOL) is None
 
 
-def test_value_mismatch_names_index_and_relative_error():
+def test_value_mismatch_names_index_and_the_difference_in_plain_numbers():
     message = compare(np.array([[1.0, 2.0], [3.0, 4.5]]), np.array([[1.0, 2.0], [3.0, 4.0]]), TOL, label="dW")
-    assert "dW differs from the reference at index (1, 1)" in message
-    assert "relative error 5.9e-02" in message
+    assert "dW differs from the reference at index (1, 1): got 4.5, expected 4 (off by 0.5; 1 of 4 values off" in message
+    assert str(TOL) in message
+
+
+def test_numbers_show_four_digits_or_enough_to_differ():
+    assert numbers(0.123456789, 0.5) == ("0.1235", "0.5")
+    assert numbers(1.0000001, 1.0) == ("1.0000001", "1")
+    assert numbers(-2.5, -2.5) == ("-2.5", "-2.5")
 
 
 def test_tolerance_is_atol_plus_rtol_times_want():

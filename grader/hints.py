@@ -1,0 +1,171 @@
+"""Feedback that leads to the fix when no catalogued mistake matches.
+
+Given what the student returned and what the reference returned for the same input, say in
+plain words what agrees and how the rest differs: which outputs of a tuple or a trajectory
+match, a clean factor between got and expected (exactly -1, 2, 1/2, N, 1/N, with N named from
+the input's shapes), a constant offset, a transposed result, a trajectory that is one step
+ahead or behind, NaN or inf where the reference is finite and where those usually come from.
+Pure functions of plain data; they run in the grader, never on student objects.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Optional
+
+import numpy as np
+
+from grader.compare import Tolerance, compare
+
+
+def parts(value: Any, names: tuple[str, ...] = ()) -> Optional[list[tuple[str, Any]]]:
+    """The labelled outputs of a tuple or dict result, or None for a single output."""
+    if isinstance(value, dict):
+        return [(str(k), v) for k, v in value.items()]
+    if isinstance(value, (tuple, list)) and not _numeric(value):
+        return [(names[i] if i < len(names) else f"output {i}", v) for i, v in enumerate(value)]
+    return None
+
+
+def matched_outputs(got: Any, want: Any, tol: Tolerance, names: tuple[str, ...] = ()) -> Optional[str]:
+    """"dW and db match; only dx differs" for results with several outputs, else None."""
+    wanted, given = parts(want, names), parts(got, names)
+    if not wanted or not given or len(wanted) < 2 or len(given) != len(wanted):
+        return None
+    same = [label for (label, w), (_, g) in zip(wanted, given) if compare(g, w, tol) is None]
+    differ = [label for label, _ in wanted if label not in same]
+    if not same or not differ:
+        return None
+    verb = "matches" if len(same) == 1 else "match"
+    return f"{_join(same)} {verb}; {'only ' if len(differ) == 1 else ''}{_join(differ)} differ{'s' * (len(differ) == 1)}"
+
+
+def observations(got: Any, want: Any, tol: Tolerance, args: dict, names: tuple[str, ...] = ()) -> list[str]:
+    """How ``got`` differs from ``want``, in plain words (the first differing output only)."""
+    wanted, given = parts(want, names), parts(got, names)
+    if wanted and given and len(wanted) == len(given):
+        shifted = _shifted(given, wanted, tol)
+        if shifted:
+            return [shifted]
+        for (label, w), (_, g) in zip(wanted, given):
+            if compare(g, w, tol) is not None:
+                return [f"{label}: {note}" for note in observations(g, w, tol, args)]
+        return []
+    g, w = _as_array(got), _as_array(want)
+    if g is None or w is None:
+        return []
+    if g.shape != w.shape:
+        return [_transposed(g, w)] if g.ndim == 2 and g.T.shape == w.shape and np.allclose(g.T, w) else []
+    if not np.isfinite(g).all() and np.isfinite(w).all():
+        return [_non_finite(g)]
+    if not (np.isfinite(g).all() and np.isfinite(w).all()) or g.size == 0:
+        return []
+    notes = [note for note in (_factor(g, w, args), _offset(g, w), _transpose_same_shape(g, w), _zeros(g, w)) if note]
+    return notes[:1]
+
+
+# -- the shapes of an error ------------------------------------------------------------------------
+def _factor(g: np.ndarray, w: np.ndarray, args: dict) -> Optional[str]:
+    big = np.abs(w) > 1e-12 * max(1.0, float(np.abs(w).max()))
+    if not big.any() or not np.allclose(g[~big], 0, atol=1e-9):
+        return None
+    ratios = g[big] / w[big]
+    factor = float(np.median(ratios))
+    if abs(factor - 1) < 1e-6 or not np.allclose(ratios, factor, rtol=1e-6, atol=0):
+        return None
+    if abs(factor + 1) < 1e-6:
+        return "every value has the opposite sign of the expected one (exactly -1 times it): a sign error"
+    if factor == 0:
+        return None
+    fraction = Fraction(factor).limit_denominator(1000)
+    if abs(float(fraction) - factor) > 1e-6 * abs(factor):
+        return f"every value is the expected one times {factor:.4g}: a constant factor is off"
+    words = {Fraction(2): "exactly twice", Fraction(1, 2): "exactly half", Fraction(-2): "exactly -2 times",
+             Fraction(-1, 2): "exactly -1/2 times"}
+    said = words.get(fraction) or f"exactly {fraction} times"
+    sized = _named_size(abs(fraction.numerator) if fraction.denominator == 1 else fraction.denominator, args)
+    because = f" ({'1/' if fraction.denominator != 1 else ''}N with N = {sized})" if sized else ""
+    return f"every value is {said} the expected one{because}: a constant factor is off"
+
+
+def _named_size(n: int, args: dict) -> Optional[str]:
+    """Which dimension of the input has size ``n`` ("N = 4, x.shape[0]")."""
+    if n < 2:
+        return None
+    for name, value in args.items():
+        shape = np.shape(value) if isinstance(value, (np.ndarray, list)) and _numeric(value) else ()
+        for axis, size in enumerate(shape):
+            if size == n:
+                return f"{name}.shape[{axis}] = {n}"
+    return None
+
+
+def _offset(g: np.ndarray, w: np.ndarray) -> Optional[str]:
+    shift = g - w
+    first = float(shift.flat[0])
+    if g.size < 2 or abs(first) < 1e-9 or not np.allclose(shift, first, rtol=1e-6, atol=1e-9):
+        return None
+    return f"every value is off by the same amount ({first:+.4g}): something added once too often, or missing"
+
+
+def _transpose_same_shape(g: np.ndarray, w: np.ndarray) -> Optional[str]:
+    if g.ndim == 2 and g.shape[0] == g.shape[1] > 1 and np.allclose(g.T, w) and not np.allclose(g, w):
+        return _transposed(g, w)
+    return None
+
+
+def _transposed(g: np.ndarray, w: np.ndarray) -> str:
+    return "your result is the transpose of the expected one: check the order of a matrix product or a .T"
+
+
+def _zeros(g: np.ndarray, w: np.ndarray) -> Optional[str]:
+    if np.all(g == 0) and not np.all(w == 0):
+        return "your result is all zeros: is a value computed but never written back or returned?"
+    return None
+
+
+def _non_finite(g: np.ndarray) -> str:
+    kind = "NaN" if np.isnan(g).any() else "inf"
+    if kind == "NaN":
+        return ("your result contains NaN where the reference is finite: NaN usually comes from 0/0 (a count, "
+                "a variance or 1 - beta**t that is 0, e.g. with t = 0 on the first step), log(0) or the "
+                "square root of a negative number")
+    return ("your result contains inf where the reference is finite: inf usually comes from dividing by 0 or "
+            "from exp of a large number (subtract the maximum first)")
+
+
+def _shifted(given: list, wanted: list, tol: Tolerance) -> Optional[str]:
+    """A sequence of outputs (steps, epochs) that matches the reference one position off."""
+    if len(wanted) < 3:
+        return None
+    g, w = [v for _, v in given], [v for _, v in wanted]
+    if all(compare(a, b, tol) is None for a, b in zip(g, w)):
+        return None
+    if all(compare(a, b, tol) is None for a, b in zip(g[:-1], w[1:])):
+        return (f"your {given[0][0]} is the reference's {wanted[1][0]}, and so on: your values run one "
+                "step ahead (a counter incremented once too often, or starting at 1 instead of 0?)")
+    if all(compare(a, b, tol) is None for a, b in zip(g[1:], w[:-1])):
+        return (f"your {given[1][0]} is the reference's {wanted[0][0]}, and so on: your values run one step "
+                "behind (a counter incremented too late, or starting at 0 instead of 1?)")
+    return None
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+def _numeric(value: Any) -> bool:
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        return False
+    return array.dtype.kind in "biuf"
+
+
+def _as_array(value: Any) -> Optional[np.ndarray]:
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        return None
+    if isinstance(value, (int, float, np.number)) or (isinstance(value, np.ndarray) and value.dtype.kind in "iuf"):
+        return np.asarray(value, dtype=np.float64)
+    return None
+
+
+def _join(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
