@@ -11,7 +11,8 @@ cells a kernel has executed:
   body is looked up when the function is called, so its last binding counts; one used at the top
   level, in a default value or a decorator, its binding at that point);
 - statements that change a kept container (``ACT["relu"] = relu``) are kept with it;
-- everything else -- prints, plots, experiments, magics, shell escapes -- is left out.
+- everything else -- prints, plots, experiments, magics, shell escapes -- is left out, and so is
+  a cell that is not Python (as in Jupyter, where it defines nothing and the others still run).
 
 The statements keep their order (cell by cell) and their text; ``from __future__`` imports move
 to the top.  ``notes`` tell the student what was taken from where and what was left out.
@@ -64,9 +65,6 @@ def assemble(cells: list[Cell], module: str, functions: tuple[str, ...], explain
     stripped = [strip_magics(cell.source) for cell in cells]
     trees = [_parse(s.source) for s in stripped]
     tagged = [module in cell.modules for cell in cells]
-    broken = [i for i, ok in enumerate(tagged) if ok and trees[i] is None]
-    if broken:
-        return _as_written(cells, stripped, tagged, module, functions, broken)
     statements = _statements(stripped, trees)
     graded = _graded(statements, functions, tagged)
     chosen = _closure(statements, graded)
@@ -144,19 +142,12 @@ def _reads(text: str, node: ast.stmt) -> tuple[frozenset[str], frozenset[str]]:
         loads = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         return frozenset(loads), frozenset()
     now = {s.get_name() for s in table.get_symbols() if s.is_referenced()}
-    now |= {n.target.id for n in _top_level(node) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):  # `x += 1` reads x first
+        now.add(node.target.id)
     later: set[str] = set()
     for child in table.get_children():
         _collect(child, now if _immediate(child) else later)
     return frozenset(now), frozenset(later)
-
-
-def _top_level(node: ast.AST):
-    """The nodes of a statement outside the functions, classes and lambdas it defines."""
-    yield node
-    for child in ast.iter_child_nodes(node):
-        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            yield from _top_level(child)
 
 
 def _immediate(table: symtable.SymbolTable) -> bool:
@@ -185,6 +176,8 @@ def _graded(statements: list[_Statement], functions: tuple[str, ...], tagged: li
 
 def _closure(statements: list[_Statement], graded: dict[str, _Statement]) -> set[int]:
     """Positions of the graded statements, what they use, and what changes what they use."""
+    index = _Bindings(statements)
+    changes = [(s, roots) for s in statements for roots in [_changed_roots(s.node)] if roots]
     chosen: set[int] = set()
     pending: list[tuple[str, float]] = []
     seen: set[tuple[str, float]] = set()
@@ -202,41 +195,54 @@ def _closure(statements: list[_Statement], graded: dict[str, _Statement]) -> set
             item = pending.pop()
             if item not in seen:
                 seen.add(item)
-                provider = graded.get(item[0]) or _provider(statements, *item)
+                provider = graded.get(item[0]) or index.provider(*item)
                 if provider is not None:
                     choose(provider)
-        extra = [s for s in statements if s.position not in chosen and _changes_kept(statements, s, chosen)]
+        extra = [s for s, roots in changes if s.position not in chosen and index.changes_kept(s, roots, chosen)]
         if not extra:
             return chosen
         for statement in extra:
             choose(statement)
 
 
-def _provider(statements: list[_Statement], name: str, before: float) -> Optional[_Statement]:
-    """The last statement before ``before`` that binds ``name`` (a builtin only by def or import)."""
-    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
-    for statement in reversed(statements[:int(min(before, len(statements)))]):
-        if name in statement.binds and not isinstance(statement.node, ast.Expr):
-            if name not in _BUILTINS or isinstance(statement.node, kinds):
+class _Bindings:
+    """Which statements bind each name, in order, to find the binding a name has at a point."""
+
+    _DELIBERATE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+
+    def __init__(self, statements: list[_Statement]):
+        self.by_name: dict[str, list[_Statement]] = {}
+        for statement in statements:
+            if not isinstance(statement.node, ast.Expr):
+                for name in statement.binds:
+                    self.by_name.setdefault(name, []).append(statement)
+
+    def provider(self, name: str, before: float) -> Optional[_Statement]:
+        """The last statement before ``before`` that binds ``name`` (a builtin only by def or import)."""
+        for statement in reversed(self.by_name.get(name, [])):
+            if statement.position < before and (name not in _BUILTINS or isinstance(statement.node, self._DELIBERATE)):
                 return statement
-    return None
+        return None
+
+    def changes_kept(self, statement: _Statement, roots: list[str], chosen: set[int]) -> bool:
+        """Whether the statement changes a container that is kept (bound by an assignment)."""
+        for root in roots:
+            binding = self.provider(root, statement.position)
+            if binding is not None and binding.position in chosen and isinstance(binding.node, (ast.Assign, ast.AnnAssign)):
+                return True
+        return False
 
 
-def _changes_kept(statements: list[_Statement], statement: _Statement, chosen: set[int]) -> bool:
-    """``box[k] = v``, ``box.attr += v`` or ``box.update(...)`` for a kept, assigned ``box``."""
-    node = statement.node
+def _changed_roots(node: ast.stmt) -> list[str]:
+    """The names whose value ``box[k] = v``, ``box.attr += v`` or ``box.update(...)`` changes."""
     if isinstance(node, (ast.Assign, ast.AugAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         roots = [_root(t) for t in targets if isinstance(t, (ast.Subscript, ast.Attribute))]
     elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute):
         roots = [_root(node.value.func.value)]
     else:
-        return False
-    for root in filter(None, roots):
-        binding = _provider(statements, root, statement.position)
-        if binding is not None and binding.position in chosen and isinstance(binding.node, (ast.Assign, ast.AnnAssign)):
-            return True
-    return False
+        return []
+    return [root for root in roots if root]
 
 
 def _root(node: ast.AST) -> Optional[str]:
@@ -268,13 +274,14 @@ def _is_future(node: ast.stmt) -> bool:
     return isinstance(node, ast.ImportFrom) and node.module == "__future__"
 
 
-def _as_written(cells, stripped, tagged, module, functions, broken) -> Module:
-    """A tagged cell is not Python: grade the tagged cells as written, so the error is reported."""
-    parts = [f"# --- {cells[i].label} ---\n{stripped[i].source}" for i, ok in enumerate(tagged) if ok]
-    where = ", ".join(cells[i].label for i in broken)
-    notes = [f"{where} (tagged for {module}) is not valid Python, so the tagged cells are graded as written "
-             "and the syntax error is reported below"]
-    return Module(module, "\n\n".join(parts) + "\n", tuple(functions), notes)
+def _syntax_error(source: str) -> str:
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}" if exc.lineno else exc.msg
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return type(exc).__name__
+    return "?"
 
 
 def _notes(cells, stripped, trees, statements, chosen, graded, tagged, explain_untagged) -> list[str]:
@@ -306,10 +313,11 @@ def _notes(cells, stripped, trees, statements, chosen, graded, tagged, explain_u
         notes.append("no cell is tagged for this exercise, so the cells that define "
                       f"{', '.join(graded)} ({', '.join(cells[i].label for i in where)}) were graded, "
                       "with the imports and helpers they use; other cells were left out")
-    if explain_untagged and not any_tagged:
-        skipped = [cells[i].label for i, tree in enumerate(trees) if tree is None and cells[i].source.strip()]
+    if explain_untagged:  # (a kernel never defined anything from a cell that is not Python)
+        skipped = [f"{cells[i].label} ({_syntax_error(stripped[i].source)})" for i, tree in enumerate(trees)
+                   if tree is None and cells[i].source.strip() and (tagged[i] or not any_tagged)]
         if skipped:
-            notes.append(f"not valid Python, so not read: {_some(skipped)}")
+            notes.append(f"not valid Python, so left out (what it defines is missing): {_some(skipped)}")
     return notes
 
 
