@@ -120,6 +120,7 @@ def test_concept_and_formulas_are_markdown_with_latex():
     (["pred = 1 if w . x_i + b > 0 else 0"], None),           # a dot product, not an attribute
     (["out[n, f] = b[f] + sum over c of x"], None),           # prose stays a code block
     (["Ho = (H + 2*p) // s + 1        Wo = (W + 2*p) // s + 1"], None),  # two formulas on a line
+    (["generator      G(z) = a*z + b          g_params = {}"], None),       # a label, then a formula
 ])
 def test_formula_lines_convert_only_when_they_read_well(lines, expected):
     converted = latex.block(lines)

@@ -48,14 +48,16 @@ def _row(line: str) -> Optional[str]:
     for cut in [len(line)] + gaps[::-1]:
         formula, remark = line[:cut], line[cut:].strip()
         converted = _formula(" ".join(formula.split()))
-        if converted is not None and (not remark or _remark(remark)):
+        if converted is not None and (not remark or (_remark(remark) and not converted.startswith("& "))):
             return converted + (rf" \qquad \text{{{_text(remark)}}}" if remark else "")
     return None
 
 
 def _remark(text: str) -> bool:
-    """Words or a parenthesis (``on the first step``, ``(B = rows)``), not a second formula."""
-    return (text[0].isalpha() or text[0] == "(") and _formula(text) is None
+    """Words or a parenthesis (``on the first step``, ``(B = rows)``), not a second formula: no
+    ``=`` outside parentheses."""
+    top_level_equals = (_split_equals(text) or [text, ""])[1:]
+    return (text[0].isalpha() or text[0] == "(") and not top_level_equals
 
 
 def _formula(text: str) -> Optional[str]:
