@@ -60,7 +60,8 @@ def observations(got: Any, want: Any, tol: Tolerance, args: dict, names: tuple[s
         return [_non_finite(g)]
     if not (np.isfinite(g).all() and np.isfinite(w).all()) or g.size == 0:
         return []
-    notes = [note for note in (_factor(g, w, args), _offset(g, w), _transpose_same_shape(g, w), _zeros(g, w)) if note]
+    notes = [note for note in (_factor(g, w, args), _offset(g, w), _transpose_same_shape(g, w), _zeros(g, w),
+                               _along_an_axis(g, w), _where_negative(g, w)) if note]
     return notes[:1]
 
 
@@ -108,6 +109,32 @@ def _offset(g: np.ndarray, w: np.ndarray) -> Optional[str]:
     return f"every value is off by the same amount ({first:+.4g}): something added once too often, or missing"
 
 
+def _along_an_axis(g: np.ndarray, w: np.ndarray) -> Optional[str]:
+    """The same difference (or ratio) in every row: something applied once per column."""
+    for axis in range(g.ndim if g.ndim >= 2 else 0):
+        if g.shape[axis] < 2:
+            continue
+        shift = g - w
+        if np.allclose(shift, shift.take([0], axis=axis), rtol=1e-6, atol=1e-9):
+            return (f"the difference is the same at every index of axis {axis}: a per-feature term (a bias, a "
+                    "shift, a mean) is missing, extra or has the wrong sign")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = g / w
+        if np.isfinite(ratio).all() and np.allclose(ratio, ratio.take([0], axis=axis), rtol=1e-6, atol=0):
+            return (f"the ratio to the expected value is the same at every index of axis {axis}: a per-feature "
+                    "scale (a gamma, a standard deviation, a count) is off")
+    return None
+
+
+def _where_negative(g: np.ndarray, w: np.ndarray) -> Optional[str]:
+    """Only the entries whose expected value is negative are wrong, and they are 0."""
+    wrong = ~np.isclose(g, w, rtol=1e-6, atol=1e-9)
+    if wrong.any() and np.all(w[wrong] < 0) and np.all(g[wrong] == 0):
+        return ("your values are 0 exactly where the expected ones are negative: a ReLU or a maximum with 0 "
+                "is applied where there should be none")
+    return None
+
+
 def _transpose_same_shape(g: np.ndarray, w: np.ndarray) -> Optional[str]:
     if g.ndim == 2 and g.shape[0] == g.shape[1] > 1 and np.allclose(g.T, w) and not np.allclose(g, w):
         return _transposed(g, w)
@@ -141,11 +168,12 @@ def _shifted(given: list, wanted: list, tol: Tolerance) -> Optional[str]:
     g, w = [v for _, v in given], [v for _, v in wanted]
     if all(compare(a, b, tol) is None for a, b in zip(g, w)):
         return None
+    unit = next((word for word in ("epoch", "batch", "step") if word in wanted[0][0]), "position")
     if all(compare(a, b, tol) is None for a, b in zip(g[:-1], w[1:])):
         return (f"your {given[0][0]} is the reference's {wanted[1][0]}, and so on: your values run one "
-                "step ahead (a counter incremented once too often, or starting at 1 instead of 0?)")
+                f"{unit} ahead (a counter incremented once too often, or starting at 1 instead of 0?)")
     if all(compare(a, b, tol) is None for a, b in zip(g[1:], w[:-1])):
-        return (f"your {given[1][0]} is the reference's {wanted[0][0]}, and so on: your values run one step "
+        return (f"your {given[1][0]} is the reference's {wanted[0][0]}, and so on: your values run one {unit} "
                 "behind (a counter incremented too late, or starting at 0 instead of 1?)")
     return None
 

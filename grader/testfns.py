@@ -24,7 +24,7 @@ class Fn:
         self.params = params
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{k}={np.asarray(v).tolist()!r}" for k, v in self.params.items())
+        inner = ", ".join(f"{k}={_four_digits(v)}" for k, v in self.params.items())
         return f"{self.name}({inner})"
 
     def __eq__(self, other: object) -> bool:
@@ -33,6 +33,17 @@ class Fn:
                 and all(np.array_equal(v, other.params[k]) for k, v in self.params.items()))
 
     __hash__ = None  # mutable parameters
+
+
+def _four_digits(value: Any) -> str:
+    """A parameter as a student can read it: numbers to four significant digits."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "iuf":
+        return repr(value)
+    if array.ndim == 0:
+        return f"{array.item():.4g}"
+    return np.array2string(array, separator=", ", max_line_width=10**6,
+                           formatter={"float_kind": lambda x: f"{x:.4g}"}).replace("\n", "")
 
 
 def builder(name: str):

@@ -93,6 +93,9 @@ def _entries(example):
         yield name, _short(value)
 
 
+WHOLE = 200  # arrays up to this many numbers are printed whole; the message names the entry that differs
+
+
 def _short(value) -> str:
     if isinstance(value, list):
         try:
@@ -100,12 +103,13 @@ def _short(value) -> str:
         except ValueError:  # ragged
             array = None
         if array is not None and array.dtype.kind in "biuf":
-            return np.array2string(array, precision=4, separator=", ", threshold=24, max_line_width=80)
+            return np.array2string(array, separator=", ", threshold=WHOLE, max_line_width=96,
+                                   formatter={"float_kind": lambda x: f"{x:.4g}"})
         return "[" + ", ".join(_short(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) + "}"
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return f"{value:.4g}"
     return repr(value)
 
 
