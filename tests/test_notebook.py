@@ -252,6 +252,8 @@ def notebook_text(cells, version=4):
     ("gan.ipynb", notebook_text([{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
                                   "source": "print('hello')"}]), "defines none of gan's functions"),
     ("work.ipynb", notebook_text([]), "cannot tell which exercise"),
+    ("gan.ipynb", '{"nbformat": 4, "metadata": {"x": ' + "[" * 900 + "]" * 900 + '}, "cells": []}',
+     "defines none of gan's functions"),                      # deep, but JSON: never a RecursionError
 ])
 def test_malformed_notebooks_give_a_one_line_reason(tmp_path, name, text, reason):
     path = tmp_path / name

@@ -37,8 +37,8 @@ def read_modules(path: Path, label: str, module: Optional[str] = None) -> list[M
     return [_assembled(cells, name, label) for name in modules]
 
 
-def load(path: Path, label: str) -> Any:
-    """The notebook as an nbformat v4 node, checked enough to be read safely."""
+def load(path: Path, label: str) -> dict:
+    """The notebook in the version 4 layout, checked enough to be read safely."""
     import nbformat
 
     try:
@@ -57,12 +57,11 @@ def load(path: Path, label: str) -> Any:
                             f"({exc.msg} at line {exc.lineno})") from None
     except (ValueError, RecursionError):
         raise NotebookError(f"cannot read {label!r} as a Jupyter notebook: it is not valid JSON") from None
-    version = _version(data, label)
-    notebook = nbformat.from_dict(data)
-    if version == 3:
+    notebook = data  # version 4 is read as plain JSON: only its cells' type, text and metadata are used
+    if _version(data, label) == 3:
         try:
-            notebook = nbformat.convert(notebook, 4)
-        except Exception as exc:  # nbformat's converters raise many types on malformed input
+            notebook = nbformat.convert(nbformat.from_dict(data), 4)
+        except (Exception, RecursionError) as exc:  # nbformat's converters raise many types on bad input
             raise NotebookError(f"cannot read {label!r} as a version 3 notebook: {_line(exc)}") from None
     _check_cells(notebook, label)
     return notebook
