@@ -109,28 +109,34 @@ def _text(lines: list[str], node: ast.stmt, before: Optional[ast.stmt], after: O
 
 
 def _binds(node: ast.stmt) -> frozenset[str]:
-    """Names the statement binds at the top level (not inside the functions it defines)."""
+    """Names the statement binds at the top level (not inside the functions it defines); only
+    targets and nested statements are visited, never the expressions assigned."""
     names: set[str] = set()
-
-    def visit(child: ast.AST) -> None:
+    pending: list[ast.AST] = [node]
+    while pending:
+        child = pending.pop()
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(child.name)
-            return
-        if isinstance(child, (ast.Import, ast.ImportFrom)):
-            for alias in child.names:
-                if alias.name != "*":
-                    names.add(alias.asname or alias.name.partition(".")[0])
-            return
-        if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
+        elif isinstance(child, (ast.Import, ast.ImportFrom)):
+            names.update(a.asname or a.name.partition(".")[0] for a in child.names if a.name != "*")
+        elif isinstance(child, ast.Name):
             names.add(child.id)
-        if isinstance(child, ast.ExceptHandler) and child.name:
+        elif isinstance(child, (ast.Tuple, ast.List, ast.Starred)):
+            pending += child.elts if not isinstance(child, ast.Starred) else [child.value]
+        elif isinstance(child, ast.Assign):
+            pending += child.targets
+        elif isinstance(child, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+            pending.append(child.target)
+        elif isinstance(child, (ast.With, ast.AsyncWith)):
+            pending += [item.optional_vars for item in child.items if item.optional_vars is not None]
+        elif isinstance(child, ast.Delete):
+            pending += child.targets
+        elif isinstance(child, ast.ExceptHandler) and child.name:
             names.add(child.name)
-        if isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            return
-        for grandchild in ast.iter_child_nodes(child):
-            visit(grandchild)
-
-    visit(node)
+        if isinstance(child, ast.stmt) or isinstance(child, ast.ExceptHandler):
+            for block in ("body", "orelse", "finalbody", "handlers"):
+                if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    pending += getattr(child, block, [])
     return frozenset(names)
 
 
