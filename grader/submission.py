@@ -32,15 +32,29 @@ class Submission:
     label: str
     files: dict[str, Path]
     _temporary: Optional[str] = field(default=None, repr=False)
+    path: Optional[Path] = None  # where it was opened from
     notes: list[str] = field(default_factory=list)  # how it was read, for the student (notebooks)
 
     def close(self) -> None:
         if self._temporary:
             shutil.rmtree(self._temporary, ignore_errors=True)
+            self._temporary = None
+
+    def reopen(self) -> None:
+        """Read the submission again from its path (after the student saved a file)."""
+        fresh = open_submission(self.path)
+        self.close()
+        self.label, self.files, self._temporary, self.notes = fresh.label, fresh.files, fresh._temporary, fresh.notes
 
 
 def open_submission(path: str | Path) -> Submission:
     """Resolve PATH into module files, or raise :class:`SubmissionError`."""
+    submission = _open(path)
+    submission.path = Path(path)
+    return submission
+
+
+def _open(path: str | Path) -> Submission:
     path = Path(path)
     label = str(path)
     if not path.exists():
