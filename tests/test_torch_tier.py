@@ -248,7 +248,7 @@ def test_patching_the_clock_has_no_effect_and_is_reported(patch):
 
 def test_the_harness_clock_ignores_a_patched_time_module(monkeypatch):
     monkeypatch.setattr(time, "perf_counter", lambda: 0.0)
-    _, seconds = perf.Clock("cpu").time(lambda: sum(range(100_000)))
+    _, seconds, clean = perf.Clock("cpu").time(lambda: sum(range(100_000)))
     assert seconds > 0
 
 
@@ -382,7 +382,7 @@ def test_cuda_clock_ignores_patched_events_and_synchronize(monkeypatch):
     monkeypatch.setattr(torch.cuda.Event, "elapsed_time", lambda self, other: 0.0)
     clock = perf.Clock("cuda")
     x = torch.randn(4096, 4096, device="cuda")
-    _, seconds = clock.time(lambda: x @ x)
+    _, seconds, _ = clock.time(lambda: x @ x)
     assert seconds > 1e-5
     assert clock.flush_buffer.numel() * 4 >= torch.cuda.get_device_properties(0).L2_cache_size
 

@@ -156,7 +156,7 @@ def read_timing(raw: Any) -> dict:
     raw = _need(raw, dict, "a result")
     read = {"device": _device(raw), "violations": _texts(raw.get("violations")),
             "threads_left": _need(raw.get("threads_left"), bool, "threads_left"),
-            "pairs": _need(raw.get("pairs"), int, "pairs"),
+            "pairs": _need(raw.get("pairs"), int, "pairs"), "set_aside": _need(raw.get("set_aside"), int, "set_aside"),
             "case": clean_text(_need(raw.get("case"), str, "case"))[:300],
             "device_name": clean_text(_need(raw.get("device_name"), str, "device_name"))[:100],
             "problem": None if raw.get("problem") is None else clean_text(_need(raw["problem"], str, "problem"))[:1000]}
@@ -466,7 +466,7 @@ def _speed(check, runner: Runner, options, counted: bool) -> CheckResult:
 def _speed_points(check, timing: dict, counted: bool) -> CheckResult:
     ratio = timing["ratio"]
     detail = (f"{format_ratio(ratio)} {REFERENCE_NAMES[check.function]} on {timing['device_name']} "
-              f"({timing['case']}; median of {timing['pairs']} interleaved pairs: you "
+              f"({timing['case']}; median of {timing['pairs']} interleaved pairs{_set_aside(timing)}: you "
               f"{_seconds(timing['t_student'])}, reference {_seconds(timing['t_reference'])})")
     if not counted:
         return CheckResult(check.id, SKIPPED, 0.0, 0.0, f"cpu, indicative (not counted without --cpu-perf): {detail}")
@@ -478,6 +478,11 @@ def _speed_points(check, timing: dict, counted: bool) -> CheckResult:
     status = PASSED if points > 0 else FAILED
     return CheckResult(check.id, status, points, check.points,
                        f"{detail}: {points:g} of {check.points:g} speed points (all of them from {full:g}x)")
+
+
+def _set_aside(timing: dict) -> str:
+    count = timing.get("set_aside", 0)
+    return f", {count} more set aside as disturbed by other programs" if count else ""
 
 
 def format_ratio(ratio: float) -> str:
