@@ -3,4 +3,4 @@
 ``COMMANDS`` is the order ``grade --help`` lists them in.
 """
 
-COMMANDS = ("run", "list", "cache", "ci", "release", "notebook")
+COMMANDS = ("run", "list", "cache", "ci", "release", "notebook", "report")
