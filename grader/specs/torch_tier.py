@@ -14,8 +14,9 @@ bfloat16, then timed against PyTorch's own kernel in the same sandboxed child:
    on a CPU is shown as "cpu, indicative" and not counted unless ``--cpu-perf`` asks; a ratio
    above :data:`REVIEW_ABOVE` earns nothing until a person has looked at it.
 
-Timing is a measurement: the reported times vary from run to run (see
-``benchmarks/perf_tier_noise.py``), so only the speed points of a ratio close to a threshold can.
+Timing is a measurement: the reported times vary a little from run to run (see
+``benchmarks/perf_tier_noise.py``), so the speed points of a ratio that lies close to a threshold
+can differ between two runs; everything else is deterministic.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ from hypothesis import strategies as st
 from grader import perf
 from grader.calls import StudentFault
 from grader.compare import Tolerance
+from grader.engine import NOT_IMPLEMENTED_PREFIX
 from grader.protocol import clean_text
-from grader.results import (ERROR, FAILED, NOT_IMPLEMENTED, PASSED, SKIPPED, TIMEOUT, VIOLATION, CheckResult,
-                            Diagnosis, FunctionResult)
+from grader.results import (ERROR, FAILED, MISSING, NOT_IMPLEMENTED, PASSED, SKIPPED, TIMEOUT, VIOLATION,
+                            CheckResult, Diagnosis, FunctionResult)
 from grader.spec import ModuleSpec
 from reference import torch_tier as ref
 
@@ -270,7 +272,12 @@ def grade_torch_function(function_spec, student_for, options) -> FunctionResult:
                                    "not timed: the float32 results are wrong"))
     else:
         results.append(_speed(speed, runner, options, counted))
+    if runner.sandboxed and facts["device"] != "cuda" and torch.cuda.is_available():
+        results[-1].message = NO_GPU_IN_CHILD + results[-1].message
     return FunctionResult(function_spec.name, _status(results), results)
+
+
+NO_GPU_IN_CHILD = "this machine has CUDA but the sandboxed child could not use it, so it ran on the CPU: "
 
 
 RULE = ("write the operation from tensor primitives: calling the reference itself is an integrity "
@@ -293,10 +300,8 @@ def _max(check, counted: bool) -> float:
 
 def _fault(function_spec, fault: StudentFault, counted: bool) -> FunctionResult:
     if fault.status == "not_implemented":
-        from grader.engine import NOT_IMPLEMENTED_PREFIX
-        result = _all(function_spec, NOT_IMPLEMENTED, NOT_IMPLEMENTED_PREFIX + fault.message, counted)
-        return result
-    status = {"timeout": TIMEOUT, "violation": VIOLATION, "missing": "missing"}.get(fault.status, ERROR)
+        return _all(function_spec, NOT_IMPLEMENTED, NOT_IMPLEMENTED_PREFIX + fault.message, counted)
+    status = {"timeout": TIMEOUT, "violation": VIOLATION, "missing": MISSING}.get(fault.status, ERROR)
     result = _all(function_spec, status, fault.message, counted)
     if status == TIMEOUT:
         for check in result.checks:
