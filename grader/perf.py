@@ -21,7 +21,8 @@ Two requests (``serve``):
 - ``time``: the student's function and PyTorch's kernel interleaved on identical fresh inputs
   (a new draw for every pair, so nothing can be cached by ``id`` or content), each call timed
   alone: CUDA events around a device-wide synchronisation (so work hidden on another stream is
-  counted) after an L2 flush; ``time.perf_counter`` on the CPU.  Every timed output is checked
+  counted) after an L2 flush; ``time.perf_counter`` on the CPU, setting aside the calls another
+  program descheduled (see :class:`Clock`).  Every timed output is checked
   against the reference's and every input against its master copy.  Pairs repeat until the
   ratio's relative standard error is small or the time budget is spent; medians are reported.
 
@@ -37,9 +38,8 @@ import ctypes
 import math
 import statistics
 import sys
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import torch
@@ -610,8 +610,6 @@ def measure(fn: Callable[..., Any], task: Task, seed: int, device: str, budget: 
 def _timed_pair(fn, task, case, seed, index, device, clock, watch) -> tuple[Optional[str], tuple]:
     """One draw, both functions timed on copies of it (the order alternates): what went wrong, if
     anything, and ``(t_student, t_reference, both clean)``."""
-    if device == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     master = _draw(task, case, seed, index, device)
     results, times = {}, {}
     for who in (("student", "reference") if index % 2 == 0 else ("reference", "student")):
@@ -620,10 +618,17 @@ def _timed_pair(fn, task, case, seed, index, device, clock, watch) -> tuple[Opti
         if who == "student":
             returned, seconds, clean = watch.call(fn, kwargs, clock=clock)
         else:
+            _no_tf32()  # whatever the student's call switched on
             returned, seconds, clean = clock.time(task.reference_call(kwargs))
         results[who], times[who] = (handed, returned), (seconds, clean)
     pair = (times["student"][0], times["reference"][0], times["student"][1] and times["reference"][1])
     return _timed_problem(task, results, master, index), pair
+
+
+def _no_tf32() -> None:
+    """The reference runs in true float32: no TensorFloat-32 in matrix products or convolutions."""
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
 
 
 def _draw(task: Task, case: dict, seed: int, pair: int, device: str) -> dict:
@@ -711,6 +716,7 @@ def warm() -> None:
     seconds of imports): called by the zygote before it forks, so every child starts warm."""
     import torch._dynamo  # noqa: F401
     import torch.utils._device  # noqa: F401
+    torch.ones(2, 2) @ torch.ones(2, 2)  # reads /proc/cpuinfo once, here: a confined child cannot
 
 
 def steady_allocator() -> None:
@@ -734,8 +740,7 @@ def serve(fn: Callable[..., Any], request: dict) -> dict:
     """Answer one ``perf`` request for the student's ``fn`` (see the module docstring)."""
     task = TASKS[request["task"]]
     where = device()
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+    _no_tf32()
     if request["mode"] == "check":
         return run_cases(fn, task, int(request["seed"]), where)
     if where == "cpu":
