@@ -184,3 +184,21 @@ def test_edges_the_checks_promise_are_drawn():
     assert all((a["x"] == 0).any() for a in drawn("activations", "relu_grad", "zero_at_zero"))
     softmax = drawn("activations", "softmax", "every_axis")
     assert {(np.ndim(a["x"]), a["axis"] % np.ndim(a["x"])) for a in softmax} >= {(1, 0), (2, 0), (2, 1)}
+
+
+# -- notebooks --------------------------------------------------------------------------------------------
+def test_a_notebook_module_mark_counts_on_any_line_of_any_cell(tmp_path):
+    import nbformat
+
+    from grader.submission import open_submission
+
+    solution = (ROOT / "solutions" / "gan.py").read_text()
+    cells = [nbformat.v4.new_code_cell("import numpy as np\nx = 1"),
+             nbformat.v4.new_code_cell("print('setup')\n\n# gradelab: module gan\n" + solution)]
+    path = tmp_path / "homework.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), str(path))
+    submission = open_submission(path)
+    try:
+        assert list(submission.files) == ["gan"]
+    finally:
+        submission.close()
