@@ -43,7 +43,7 @@ def fingerprint() -> str:
         except PackageNotFoundError:
             digest.update(f"{package}=?;".encode())
     sources = sorted([*ROOT.joinpath("reference").glob("*.py"), *ROOT.joinpath("grader", "specs").glob("*.py")])
-    for path in sources + [ROOT / "grader" / name for name in ("testfns.py", "strategies.py", "codec.py", "calls.py")]:
+    for path in sources + [ROOT / "grader" / name for name in ("testfns.py", "strategies.py", "stats.py", "codec.py", "calls.py")]:
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:32]

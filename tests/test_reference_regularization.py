@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.specs.regularization import LOG_RISK, binomial_band
+from grader.stats import LOG_RISK, binomial_band
 from reference import regularization as ref
 from tests.support import grade_impl, numeric_grad
 

@@ -40,71 +40,17 @@ improvements with ties with the best loss, plateaus, rises, decreases of exactly
 from __future__ import annotations
 
 import math
-import random
 
 import numpy as np
 from hypothesis import strategies as st
 
 from grader.compare import EXACT, Tolerance, describe
 from grader.spec import ModuleSpec
-from grader.sandbox import GLOBAL_SEED
+from grader.stats import LOG_RISK, binomial_band, note_first
 from grader.strategies import away_from_zero, dims, rng, seeds
 from reference import regularization as ref
 
 spec = ModuleSpec("regularization", "Regularization", reference=ref)
-
-#: ``-log`` of the false-failure probability of each one-sided statistical bound (e**-25 = 1.4e-11).
-LOG_RISK = 25.0
-
-
-# Shared helpers --------------------------------------------------------------------------------
-
-def reseeded_call(fn, *args, **kwargs):
-    """Call ``fn`` after seeding NumPy's and Python's global generators with the grader's fixed
-    seed, as the sandbox does before every call; here it also makes trusted code (the mistakes,
-    the project's tests) that uses the global generators behave as it would in the sandbox."""
-    np.random.seed(GLOBAL_SEED)
-    random.seed(GLOBAL_SEED)
-    return fn(*args, **kwargs)
-
-
-def _kl(q: float, p: float) -> float:
-    """Kullback-Leibler divergence between Bernoulli(q) and Bernoulli(p)."""
-    out = 0.0
-    if q > 0:
-        out += q * math.log(q / p)
-    if q < 1:
-        out += (1 - q) * math.log((1 - q) / (1 - p))
-    return out
-
-
-def binomial_band(n: int, p: float, log_risk: float = LOG_RISK) -> tuple[float, float]:
-    """``(lo, hi)`` with ``P(X/n < lo) <= exp(-log_risk)`` and ``P(X/n > hi) <= exp(-log_risk)``
-    for ``X ~ Binomial(n, p)`` (Chernoff: ``P(X >= nq) <= exp(-n KL(q || p))`` for ``q > p``,
-    and symmetrically below), found by bisection on ``n * KL(q || p) = log_risk``."""
-    def edge(inner: float, outer: float) -> float:
-        if n * _kl(outer, p) <= log_risk:
-            return outer
-        for _ in range(100):
-            mid = (inner + outer) / 2
-            if n * _kl(mid, p) <= log_risk:
-                inner = mid
-            else:
-                outer = mid
-        return inner
-    return edge(p, 0.0), edge(p, 1.0)
-
-
-def note_first(summary_check):
-    """A ``verify`` that reports a ``"<...>"`` note (an output that could not be summarised)
-    before running ``summary_check(got, want, args)``."""
-    def verify(got, want, args):
-        note = got.get("note") if isinstance(got, dict) else None
-        if isinstance(note, str):
-            return note[1:-1]
-        return summary_check(got, want, args)
-    return verify
-
 
 # l1_penalty, l2_penalty, elastic_net ---------------------------------------------------------
 
@@ -266,7 +212,7 @@ def same_and_different_seeds(fn, args):
     """Two calls with the same seed and one with another seed, the global generators re-seeded
     before each call as the sandbox does."""
     other = dict(args, seed=args["seed"] + 1)
-    first, again, changed = (np.asarray(reseeded_call(fn, **a)) for a in (args, args, other))
+    first, again, changed = (np.asarray(fn(**a)) for a in (args, args, other))
     return {"same seed gives the same output": bool(np.array_equal(first, again)),
             "a different seed gives a different output": not np.array_equal(first, changed)}
 
