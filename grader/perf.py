@@ -536,7 +536,7 @@ class Budget:
 
     seconds: float = 1.0
     rse: float = 0.005
-    min_pairs: int = 5
+    min_pairs: int = 10
     max_pairs: int = 2000
     warmup: int = 2
     hard: float = 3.0
