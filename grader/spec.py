@@ -15,7 +15,8 @@ from typing import Any, Callable, Optional
 
 from hypothesis import strategies as st
 
-from grader.compare import Tolerance, compare
+from grader.calls import StudentFault
+from grader.compare import Tolerance, compare, describe
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,18 @@ class Mistake:
 def call_once(fn: Callable[..., Any], args: dict) -> Any:
     """The default recipe: call the function once with the drawn keyword arguments."""
     return fn(**args)
+
+
+def part(function: str, index: int, name: str, count: int) -> Callable[[Callable[..., Any], dict], Any]:
+    """A recipe that grades element ``index`` (labelled ``name``) of the ``count`` values that
+    ``function`` returns, so each gradient of a backward pass earns its own points."""
+    def run(fn: Callable[..., Any], args: dict) -> Any:
+        out = fn(**args)
+        if not isinstance(out, (tuple, list)) or len(out) != count:
+            raise StudentFault("failed", f"{function} must return a tuple of {count} values; "
+                                         f"it returned {describe(out)}")
+        return {name: out[index]}
+    return run
 
 
 @dataclass(frozen=True)

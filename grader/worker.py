@@ -21,7 +21,6 @@ import builtins
 import importlib.abc
 import importlib.machinery
 import importlib.util
-import io
 import json
 import os
 import random

@@ -6,7 +6,6 @@ from __future__ import annotations
 import textwrap
 
 import numpy as np
-import pytest
 
 from grader.compare import Tolerance
 from grader.engine import Options

@@ -14,9 +14,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from grader.calls import StudentFault
-from grader.compare import Tolerance, describe
-from grader.spec import ModuleSpec
+from grader.compare import Tolerance
+from grader.spec import ModuleSpec, part
 from grader.strategies import dims, rng, seeds, uniform
 from reference import backprop as ref
 
@@ -27,17 +26,6 @@ TOL = Tolerance(1e-7, 1e-10, "float64 matrix products and a log-sum-exp agree wi
 EXACT_SCORES = Tolerance(1e-12, 1e-12, "dyadic features and power-of-two learning rates make every "
                          "perceptron step exact; a wrong update moves w or b by at least lr/32")
 KINK = 1e-3  # smallest allowed |hidden pre-activation|
-
-
-def part(function, index, name, count=3):
-    """``run`` that grades element ``index`` of the returned tuple, labelled ``name``."""
-    def run(fn, args):
-        out = fn(**args)
-        if not isinstance(out, (tuple, list)) or len(out) != count:
-            raise StudentFault("failed", f"{function} must return a tuple of {count} values; "
-                                         f"it returned {describe(out)}")
-        return {name: out[index]}
-    return run
 
 
 # linear_forward -----------------------------------------------------------------------------
@@ -79,7 +67,7 @@ for index, name in enumerate(("dx", "dW", "db")):
     spec.check("linear_backward", f"{name}_matches_autograd", points=1,
                description=f"{name} {shape} equals the autograd gradient of sum(dout * (x @ W + b))",
                inputs=linear_backward_inputs(), oracle=ref.linear_backward, tol=TOL,
-               run=part("linear_backward", index, name))
+               run=part("linear_backward", index, name, 3))
 spec.mistakes(
     "linear_backward",
     dW_transposed=("Your dW has shape (M, D): dout.T @ x is the transpose. dW must have W's shape (D, M): "

@@ -28,9 +28,8 @@ from functools import lru_cache
 
 from hypothesis import strategies as st
 
-from grader.calls import StudentFault
-from grader.compare import Tolerance, describe
-from grader.spec import ModuleSpec
+from grader.compare import Tolerance
+from grader.spec import ModuleSpec, part
 from grader.strategies import away_from_zero, rng, seeds, uniform
 from reference import conv as ref
 
@@ -45,17 +44,6 @@ GRAD_TOL = Tolerance(1e-8, 1e-10, "each gradient entry sums at most 360 products
 POOL_TOL = Tolerance(1e-12, 1e-12, "a maximum is one of its inputs, so every correct answer is exact; the "
                      "drawn values are distinct and at least 7e-3 apart")
 GRADS = ("dx", "dw", "db")
-
-
-def part(function, index, name, count=3):
-    """``run`` that grades element ``index`` of the returned tuple, labelled ``name``."""
-    def run(fn, args):
-        out = fn(**args)
-        if not isinstance(out, (tuple, list)) or len(out) != count:
-            raise StudentFault("failed", f"{function} must return a tuple of {count} values; "
-                                         f"it returned {describe(out)}")
-        return {name: out[index]}
-    return run
 
 
 def out_size(n, k, stride, padding=0):
@@ -156,7 +144,7 @@ for index, name in enumerate(GRADS):
                description=f"stride 1, padding 0, 1 or 2: {name} {shape} equals the autograd gradient "
                            "of sum(dout * conv2d(x, w, b))",
                inputs=conv_inputs(backward=True), oracle=ref.conv2d_backward, tol=GRAD_TOL,
-               run=part("conv2d_backward", index, name))
+               run=part("conv2d_backward", index, name, 3))
 spec.check("conv2d_backward", "strided", points=1,
            description="stride 2 or 3 (windows that tile the padded input): (dx, dw, db) equal autograd",
            inputs=conv_inputs(strides=STRIDED, backward=True), oracle=ref.conv2d_backward, tol=GRAD_TOL,

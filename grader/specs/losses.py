@@ -36,9 +36,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from grader.calls import StudentFault
-from grader.compare import Tolerance, describe
-from grader.spec import ModuleSpec
+from grader.compare import Tolerance
+from grader.spec import ModuleSpec, part
 from grader.strategies import dims, rng, seeds, uniform
 from reference import losses as ref
 
@@ -76,17 +75,6 @@ def shape_of(draw, ndim):
     if not isinstance(ndim, int):
         ndim = draw(ndim)
     return (draw(SHAPES_1D),) if ndim == 1 else tuple(draw(dims(2, 2, 7)))
-
-
-def part(function, index, name, count=2):
-    """``run`` that grades element ``index`` of the returned tuple, labelled ``name``."""
-    def run(fn, args):
-        out = fn(**args)
-        if not isinstance(out, (tuple, list)) or len(out) != count:
-            raise StudentFault("failed", f"{function} must return a tuple of {count} values; "
-                                         f"it returned {describe(out)}")
-        return {name: out[index]}
-    return run
 
 
 # Regression losses ---------------------------------------------------------------------------
@@ -325,12 +313,12 @@ def ce_inputs(draw, large=False):
 spec.check("softmax_cross_entropy", "loss_matches_torch", points=1,
            description="the loss (first value) equals F.cross_entropy, the mean over the batch",
            inputs=ce_inputs(), oracle=ref.softmax_cross_entropy, tol=TOL,
-           run=part("softmax_cross_entropy", 0, "loss"))
+           run=part("softmax_cross_entropy", 0, "loss", 2))
 spec.check("softmax_cross_entropy", "grad_matches_autograd", points=1,
            description="the gradient (second value, shape (N, C)) equals autograd's gradient of "
                        "F.cross_entropy with respect to the logits",
            inputs=ce_inputs(), oracle=ref.softmax_cross_entropy, tol=GRAD_TOL,
-           run=part("softmax_cross_entropy", 1, "grad"))
+           run=part("softmax_cross_entropy", 1, "grad", 2))
 spec.check("softmax_cross_entropy", "large_logits", points=1,
            description="with logits near +-1000 (rows shifted in opposite directions), loss and "
                        "gradient stay finite and equal F.cross_entropy and its autograd gradient",

@@ -39,14 +39,13 @@ improvements with ties with the best loss, plateaus, rises, decreases of exactly
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from hypothesis import strategies as st
 
 from grader.compare import EXACT, Tolerance, describe
 from grader.spec import ModuleSpec
-from grader.stats import LOG_RISK, binomial_band, note_first
+from grader.stats import binomial_band, note_first
 from grader.strategies import away_from_zero, dims, rng, seeds
 from reference import regularization as ref
 

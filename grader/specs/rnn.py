@@ -20,9 +20,8 @@ import itertools
 
 from hypothesis import strategies as st
 
-from grader.calls import StudentFault
-from grader.compare import Tolerance, describe
-from grader.spec import ModuleSpec
+from grader.compare import Tolerance
+from grader.spec import ModuleSpec, part
 from grader.strategies import rng, seeds, uniform
 from reference import rnn as ref
 
@@ -35,17 +34,6 @@ BPTT_TOL = Tolerance(1e-8, 1e-10, "backpropagation through at most 4 steps sums 
                      "entry: any correct order agrees with autograd to ~1e-13; every catalogued mistake moves "
                      "a gradient by >1e-2")
 GRADS = ("dx", "dh0", "dWx", "dWh", "db")
-
-
-def part(function, index, name, count):
-    """``run`` that grades element ``index`` of the returned tuple, labelled ``name``."""
-    def run(fn, args):
-        out = fn(**args)
-        if not isinstance(out, (tuple, list)) or len(out) != count:
-            raise StudentFault("failed", f"{function} must return a tuple of {count} values; "
-                                         f"it returned {describe(out)}")
-        return {name: out[index]}
-    return run
 
 
 #: Every (N, D, H) of distinct sizes in 2..6, and every (N, T, D, H) of distinct sizes with T in
