@@ -255,7 +255,8 @@ def discover(paths: Sequence[str], out: Optional[str] = None) -> list[Student]:
 def _is_class_folder(path: Path) -> bool:
     from grader.catalog import MODULES
 
-    return path.is_dir() and not any((path / f"{module}.py").is_file() for module in MODULES)
+    return path.is_dir() and not any((path / f"{module}{suffix}").is_file()
+                                     for module in MODULES for suffix in (".py", ".ipynb"))
 
 
 def _unique_ids(entries: list[Path]) -> list[str]:
@@ -317,7 +318,7 @@ def grader_fingerprint() -> str:
 
 
 def content_hash(path: Path) -> str:
-    """A digest of what grading ``path`` reads: a folder's exercise modules, or the file's bytes.
+    """A digest of what grading ``path`` reads: a folder's modules and notebooks, or the file's bytes.
 
     Links are described by their target, never followed, so hashing reads nothing outside.
     """
@@ -326,7 +327,8 @@ def content_hash(path: Path) -> str:
     digest = hashlib.sha256()
     if path.is_dir():
         for module in MODULES:
-            _hash_file(digest, path / f"{module}.py")
+            for suffix in (".py", ".ipynb"):
+                _hash_file(digest, path / f"{module}{suffix}")
     else:
         _hash_file(digest, path, follow=True)
     return digest.hexdigest()
