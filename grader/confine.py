@@ -67,6 +67,7 @@ REFER, TRUNCATE, IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
 FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV  # all a non-directory takes
 READ = EXECUTE | READ_FILE | READ_DIR
 WRITE = READ_FILE | WRITE_FILE | READ_DIR | REMOVE_DIR | REMOVE_FILE | MAKE_DIR | MAKE_REG | REFER | TRUNCATE
+DEVICE = READ_FILE | WRITE_FILE | IOCTL_DEV  # an accelerator's device files (the torch tier on a GPU)
 NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1
 SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
 CREATE_RULESET_VERSION, RULE_PATH_BENEATH, PR_SET_NO_NEW_PRIVS, PR_GET_SECCOMP = 1, 1, 38, 21
@@ -266,6 +267,7 @@ def prepare(policy: dict) -> Prepared:
 
     ``policy`` keys: ``read`` (paths to read beneath, besides the interpreter's own), ``list``
     (directories to list only), ``write`` (scratch: read, write, create, remove beneath),
+    ``devices`` (device files to read, write and ioctl: a GPU's, for the torch tier),
     ``packages`` and ``forbidden`` (as for :func:`python_paths`), ``landlock`` (False: none).
     """
     enabled = policy.get("landlock", os.environ.get("GRADELAB_NO_LANDLOCK", "") in ("", "0"))
@@ -280,13 +282,14 @@ def prepare(policy: dict) -> Prepared:
     read.update(os.path.realpath(p) for p in policy.get("read", ()))
     listing.update(os.path.realpath(p) for p in policy.get("list", ()))
     write = {os.path.realpath(p) for p in policy.get("write", ())} | set(SYSTEM_WRITE)
+    devices = {os.path.realpath(p) for p in policy.get("devices", ()) if os.path.exists(p)}
     handled = _handled_fs(abi)
     attr = _RulesetAttr(handled, NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
                         SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0)
     size = 8 if abi < 4 else 16 if abi < 6 else 24
     fd = _syscall(SYS_CREATE_RULESET, ctypes.byref(attr), size, 0)
     try:
-        for paths, rights in ((read, READ), (listing, READ_DIR), (write, WRITE)):
+        for paths, rights in ((read, READ), (listing, READ_DIR), (write, WRITE), (devices, DEVICE)):
             for path in sorted(paths):
                 _add_rule(fd, path, rights, handled)
     except BaseException:

@@ -27,6 +27,9 @@ class Policy:
                                              # but the forbidden ones)
     preload: tuple[str, ...]                 # imported by the zygote before it forks a child
     allowed: str                             # the rule, in words, for messages
+    accelerator: bool = False                # may use a GPU: its device files, driver information,
+                                             # and no address-space limit (CUDA reserves far more
+                                             # virtual memory than it uses)
 
     def forbids(self, module: str) -> bool:
         return module.partition(".")[0] in self.forbidden
@@ -36,7 +39,11 @@ NUMPY = Policy("core", ("torch", "scipy", *PROJECT), ("numpy",), ("numpy",),
                "NumPy exercises may import only numpy, math, the standard library and the "
                "submission's own exercise modules")
 TORCH = Policy("torch", ("scipy", *PROJECT), None, ("numpy", "torch"),
-               "torch-tier exercises may import torch, numpy, math and the standard library")
+               "torch-tier exercises may import torch, numpy, math and the standard library", accelerator=True)
+
+#: What a GPU needs besides the tier's files: device files (read, write, ioctl) and driver facts.
+GPU_DEVICES = ("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset", "/dev/dri")
+GPU_READ = ("/proc/driver/nvidia", "/sys/bus/pci", "/sys/devices", "/sys/module/nvidia", "/etc/nvidia")
 
 POLICIES = {policy.tier: policy for policy in (NUMPY, TORCH)}
 

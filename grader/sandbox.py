@@ -13,6 +13,7 @@ module imported again.  A failure of the sandbox itself is a :class:`SandboxErro
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import select
@@ -31,7 +32,7 @@ from typing import Any, Optional
 
 from grader import protocol
 from grader.calls import GLOBAL_SEED, StudentFault, bind_names, check_unmodified, decode_value, encode_args
-from grader.policy import NUMPY, Policy
+from grader.policy import GPU_DEVICES, GPU_READ, NUMPY, Policy
 
 WORKER = Path(__file__).with_name("worker.py")
 OUTPUT_KEEP = 4096
@@ -110,7 +111,7 @@ class Sandbox:
         control, theirs = socket.socketpair()
         forbidden_paths = {name: package_dir(name) for name in self.policy.forbidden}
         config = {"control_fd": theirs.fileno(), "preload": list(self.policy.preload),
-                  "memory_bytes": self.memory_mb * 2**20, "file_bytes": 64 * 2**20,
+                  "memory_bytes": self._memory_bytes(), "file_bytes": 64 * 2**20,
                   "forbidden": list(self.policy.forbidden),
                   "forbidden_paths": {n: d for n, d in forbidden_paths.items() if d},
                   "submission_dir": self.private, "modules": sorted(self.files),
@@ -127,9 +128,17 @@ class Sandbox:
         threading.Thread(target=self._drain_zygote, args=(self.zygote.stderr,), daemon=True).start()
 
     def _confinement_request(self) -> dict:
-        return {"read": [self.private], "write": [self.scratch], "packages": self.policy.packages,
-                "forbidden": list(self.policy.forbidden),
-                "landlock": os.environ.get("GRADELAB_NO_LANDLOCK", "") in ("", "0")}
+        request = {"read": [self.private], "write": [self.scratch], "packages": self.policy.packages,
+                   "forbidden": list(self.policy.forbidden),
+                   "landlock": os.environ.get("GRADELAB_NO_LANDLOCK", "") in ("", "0")}
+        if self.policy.accelerator and _has_gpu():
+            request["devices"] = [*GPU_DEVICES, *sorted(glob.glob("/dev/nvidia[0-9]*"))]
+            request["read"] += [path for path in GPU_READ if os.path.exists(path)]
+        return request
+
+    def _memory_bytes(self) -> int:
+        """The child's address-space limit; none for a GPU tier on a GPU (CUDA reserves terabytes)."""
+        return -1 if self.policy.accelerator and _has_gpu() else self.memory_mb * 2**20
 
     def _environment(self) -> dict[str, str]:
         return {"GRADELAB_SANDBOX": "1", "PATH": os.defpath, "HOME": self.scratch, "TMPDIR": self.scratch,
@@ -418,6 +427,10 @@ class SandboxFunction:
         before = bind_names(self.param_names, args, kwargs)
         check_unmodified(before, bind_names(self.param_names, args_after, kwargs_after), self.mutable)
         return value
+
+
+def _has_gpu() -> bool:
+    return os.path.exists("/dev/nvidiactl")
 
 
 def _recv_exactly(sock: socket.socket, size: int) -> bytes:

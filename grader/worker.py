@@ -148,7 +148,8 @@ def _spawn(config, prepared, control):
 def child(config, prepared, channel):
     _die_with_parent()
     memory = config["memory_bytes"]
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if memory > 0:  # none for a GPU tier on a GPU machine
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (config["file_bytes"], config["file_bytes"]))
     confinement = confine.confine(prepared) if confine else {"isolation": "guard-only"}
