@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import importlib
 from functools import lru_cache
-from pathlib import Path
 
 from grader.spec import ExerciseSpec, FunctionSpec
 
-#: Every curriculum module, in the order of CURRICULUM.md.
-CURRICULUM = ("derivatives", "activations", "losses", "optimizers", "backprop", "batchnorm",
-              "regularization", "conv", "rnn", "attention", "gan", "schedules", "init", "torch_tier")
+#: Every curriculum module, in the order of CURRICULUM.md; each has its checks in grader/specs/.
+MODULES = ("derivatives", "activations", "losses", "optimizers", "backprop", "batchnorm",
+           "regularization", "conv", "rnn", "attention", "gan", "schedules", "init", "torch_tier")
 
-#: The modules that have checks (a spec in grader/specs/), in curriculum order.
-MODULES = tuple(m for m in CURRICULUM if Path(__file__).with_name("specs").joinpath(f"{m}.py").is_file())
+#: Modules outside the core (NumPy) tier: known here, so choosing a tier imports only its checks.
+TIERS = {"torch_tier": "torch"}
+
+
+def tier_of(name: str) -> str:
+    return TIERS.get(name, "core")
 
 
 @lru_cache(maxsize=None)
@@ -21,8 +24,8 @@ def exercise(name: str) -> ExerciseSpec:
     return importlib.import_module(f"grader.specs.{name}").spec.exercise
 
 
-def exercises() -> list[ExerciseSpec]:
-    return [exercise(name) for name in MODULES]
+def exercises(tier: str = "all") -> list[ExerciseSpec]:
+    return [exercise(name) for name in MODULES if tier in ("all", tier_of(name))]
 
 
 class UnknownExercise(LookupError):
@@ -36,7 +39,7 @@ def select(names: tuple[str, ...], tier: str = "core") -> list[tuple[ExerciseSpe
     tier; with no names, every exercise of ``tier`` (``all`` for every tier).
     """
     if not names:
-        return [(ex, list(ex.functions.values())) for ex in exercises() if tier in ("all", ex.tier)]
+        return [(ex, list(ex.functions.values())) for ex in exercises(tier)]
     chosen: dict[str, list[FunctionSpec]] = {}
     for name in names:
         module, _, function = name.partition(".")
