@@ -85,6 +85,7 @@ def build_class(root):
     zip_with(root / "link.zip", [("gan.py", "/etc/passwd", stat.S_IFLNK | 0o777)])
     zip_with(root / "bomb.zip", [("gan.py", " " * (3 * 2**20))])
     zip_with(root / "crowd.zip", [(f"junk/{n}.txt", "") for n in range(10_001)] + [("gan.py", SOLUTION)])
+    zip_with(root / "huge.zip", [("gan.py", SOLUTION), ("data.bin", bytes(51 * 2**20))])
     (root / ".DS_Store").write_text("not a student")
 
 
@@ -112,7 +113,7 @@ def test_every_student_has_a_row_with_the_right_numbers(graded):
     root, out, _ = graded
     book = gradebook(out)
     assert set(book) == {"full", "stubs", "saturating1", "saturating2", "summed", "syntax", "loop", HOSTILE_NAME,
-                         "alice", "bob", "corrupt", "traversal", "link", "bomb", "crowd"}
+                         "alice", "bob", "corrupt", "traversal", "link", "bomb", "crowd", "huge"}
     assert list(book["full"]) == ["student", "status", "total", "gan", "gan.discriminator_loss",
                                   "gan.generator_loss", "gan.gan_step", "reason"]
     for full in ("full", "alice", "bob"):
@@ -129,7 +130,7 @@ def test_refused_archives_are_rows_with_their_reason(graded):
     book = gradebook(out)
     for name, words in (("corrupt", "zip archive"), ("traversal", "no exercise modules"),
                         ("link", "no exercise modules"), ("bomb", "compressed suspiciously well"),
-                        ("crowd", "more than the 10000 allowed")):
+                        ("crowd", "more than the 10000 allowed"), ("huge", "unpacks to more than 50 MB")):
         assert (book[name]["status"], book[name]["total"]) == ("invalid", "0"), name
         assert words in book[name]["reason"], (name, book[name]["reason"])
     assert not (root.parent / "gan.py").exists() and not (root / "gan.py").exists()  # nothing unpacked outside
@@ -161,7 +162,7 @@ def test_a_report_document_is_what_grade_run_gives(graded):
 def test_summary_counts_the_class(graded):
     _, out, _ = graded
     summary = (out / "summary.md").read_text()
-    assert "graded: 10, invalid (scored 0): 5, ungradable (grader failure, not counted): 0" in summary
+    assert "graded: 10, invalid (scored 0): 6, ungradable (grader failure, not counted): 0" in summary
     assert "| `generator_loss.saturating` | 2 |" in summary or "| `gan.generator_loss.saturating` | 2 |" in summary
     assert HOSTILE_NAME not in summary and "<img" not in summary
 
