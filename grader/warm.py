@@ -1,11 +1,12 @@
 """The worker side of ``grade report``: a process that stays warm and grades many submissions.
 
 A fresh ``grade run`` spends seconds importing NumPy, torch and the specs before it grades
-anything.  A report's workers pay that once: :func:`warm` imports everything, pins the numeric
-libraries to one thread (the workers already use every core between them) and installs an
-:class:`OracleMemo`, so an oracle value computed for one student is reused for the next one
-that is asked the same question (the seed is shared, so students who pass a check see exactly
-the same drawn inputs).  Then :func:`grade_student` grades one submission through the normal
+anything.  A report's workers pay that once: they start with the numeric libraries pinned to one
+thread (the workers already use every core between them), and :func:`warm` imports everything
+and installs an :class:`OracleMemo`: an oracle value computed for one student is reused for the
+next one asked the same question (the seed is shared, so students who pass a check see exactly
+the same drawn inputs).  The memo answers from memory, so these workers leave the persistent
+oracle cache alone.  Then :func:`grade_student` grades one submission through the normal
 :func:`grader.grading.grade` path: student code still only runs in its sandbox.
 """
 
@@ -33,17 +34,19 @@ _memo: Optional["OracleMemo"] = None
 
 
 def warm() -> None:
-    """Import the grader's heavy parts, pin threads and install the oracle memo (once)."""
+    """Import the grader's heavy parts and install the oracle memo (once).
+
+    Threads are pinned by the environment the process started with (:data:`ONE_THREAD`, set by
+    :func:`one_thread_environment` for local workers and by Dask's nanny on a cluster), which
+    NumPy and torch read as they load; nothing here changes a running process's settings.
+    """
     global _memo
     with _lock:
         if _memo is not None:
             return
-        import torch
-
         from grader import catalog
         from grader.engine import warm_up
 
-        torch.set_num_threads(1)
         catalog.exercises()  # every spec, its oracles and torch
         warm_up()
         _memo = OracleMemo()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import fcntl
 import io
 import json
 import os
@@ -91,12 +92,19 @@ def build_class(root):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("class")
-    build_class(root)
-    out = tmp_path_factory.mktemp("report")
-    done = grade("report", str(root), *ARGS, "--jobs", "2", "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    return root, out, done
+    """The class and its report, made once per test session (pytest-xdist workers share it)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root, out = shared / "report-class", shared / "report-out"
+    with open(shared / "report-class.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "report.html").is_file():
+            shutil.rmtree(root, ignore_errors=True), shutil.rmtree(out, ignore_errors=True)
+            root.mkdir()
+            build_class(root)
+            done = grade("report", str(root), *ARGS, "--jobs", "2", "--out", str(out))
+            assert done.returncode == 0, done.stderr
+    return root, out
 
 
 def gradebook(out):
@@ -110,7 +118,7 @@ def document(out, student):
 
 
 def test_every_student_has_a_row_with_the_right_numbers(graded):
-    root, out, _ = graded
+    root, out = graded
     book = gradebook(out)
     assert set(book) == {"full", "stubs", "saturating1", "saturating2", "summed", "syntax", "loop", HOSTILE_NAME,
                          "alice", "bob", "corrupt", "traversal", "link", "bomb", "crowd", "huge"}
@@ -126,7 +134,7 @@ def test_every_student_has_a_row_with_the_right_numbers(graded):
 
 
 def test_refused_archives_are_rows_with_their_reason(graded):
-    root, out, _ = graded
+    root, out = graded
     book = gradebook(out)
     for name, words in (("corrupt", "zip archive"), ("traversal", "no exercise modules"),
                         ("link", "no exercise modules"), ("bomb", "compressed suspiciously well"),
@@ -137,7 +145,7 @@ def test_refused_archives_are_rows_with_their_reason(graded):
 
 
 def test_each_student_has_the_interface_result_document(graded):
-    _, out, _ = graded
+    _, out = graded
     doc = document(out, "saturating1")
     assert {"version", "submission", "score", "max_score", "seed", "duration_s", "environment", "exercises"} <= set(doc)
     functions = {f["name"]: f for f in doc["exercises"][0]["functions"]}
@@ -151,7 +159,7 @@ def test_each_student_has_the_interface_result_document(graded):
 
 
 def test_a_report_document_is_what_grade_run_gives(graded):
-    root, out, _ = graded
+    root, out = graded
     done = grade("run", *ARGS, "--submission", str(root / "summed"), "--format", "json")
     alone, in_report = json.loads(done.stdout), document(out, "summed")
     for doc in (alone, in_report):
@@ -160,7 +168,7 @@ def test_a_report_document_is_what_grade_run_gives(graded):
 
 
 def test_summary_counts_the_class(graded):
-    _, out, _ = graded
+    _, out = graded
     summary = (out / "summary.md").read_text()
     assert "graded: 10, invalid (scored 0): 6, ungradable (grader failure, not counted): 0" in summary
     assert "| `generator_loss.saturating` | 2 |" in summary or "| `gan.generator_loss.saturating` | 2 |" in summary
@@ -182,7 +190,7 @@ class Page(HTMLParser):
 
 
 def test_html_report_is_self_contained_with_its_plots(graded):
-    _, out, _ = graded
+    _, out = graded
     page = Page()
     page.feed((out / "report.html").read_text())
     assert "script" not in page.tags and "link" not in page.tags
@@ -199,7 +207,7 @@ def test_html_report_is_self_contained_with_its_plots(graded):
 
 
 def test_similarity_pairs_copies_and_leaves_out_stubs(graded):
-    _, out, _ = graded
+    _, out = graded
     page = Page()
     page.feed((out / "report.html").read_text())
     text = "".join(page.text)
@@ -208,14 +216,14 @@ def test_similarity_pairs_copies_and_leaves_out_stubs(graded):
 
 
 def test_gradebook_text_is_not_a_formula(graded):
-    _, out, _ = graded
+    _, out = graded
     raw = (out / "gradebook.csv").read_text()
     assert "\n'=cmd|<img" in raw and "\n=cmd" not in raw
 
 
 def test_an_interrupted_report_resumes_with_only_what_is_missing(graded, tmp_path, monkeypatch):
     """Interrupted after one row, run again, then one result deleted: only what is missing is graded."""
-    root, _, _ = graded
+    root, _ = graded
     students = classroom.discover([str(root / name) for name in ("full", "stubs", "corrupt.zip")])
     settings = Settings(("gan",), max_examples=2, timeout=2)
     asked, stop_after = [], [1]
@@ -241,7 +249,7 @@ def test_an_interrupted_report_resumes_with_only_what_is_missing(graded, tmp_pat
 
 
 def test_changed_options_grade_again(graded, tmp_path):
-    root, out, _ = graded
+    root, out = graded
     key = classroom.result_key(Student("full", str(root / "full")), Settings(("gan",), max_examples=2, timeout=2))
     assert key != classroom.result_key(Student("full", str(root / "full")), Settings(("gan",), max_examples=2, timeout=2, seed=1))
     copy = tmp_path / "full"
@@ -253,7 +261,7 @@ def test_changed_options_grade_again(graded, tmp_path):
 
 def test_dask_cluster_gives_the_same_gradebook(graded, tmp_path):
     distributed = pytest.importorskip("distributed")
-    root, out, _ = graded
+    root, out = graded
     chosen = ["saturating1", "corrupt.zip", "bob.ipynb"]
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
                                   protocol="tcp://", host="127.0.0.1", scheduler_port=0) as cluster:
@@ -266,7 +274,7 @@ def test_dask_cluster_gives_the_same_gradebook(graded, tmp_path):
 
 
 def test_unreachable_scheduler_is_a_usage_error(graded, tmp_path):
-    root, _, _ = graded
+    root, _ = graded
     done = grade("report", str(root / "full"), *ARGS, "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path),
                  timeout=60, env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "1s"})
     assert done.returncode == 2 and "scheduler" in done.stderr and len(done.stderr.strip().splitlines()) == 1
@@ -299,7 +307,7 @@ def test_a_grader_failure_is_ungradable_and_not_counted(monkeypatch, tmp_path):
 
 
 def test_result_documents_round_trip(graded):
-    _, out, _ = graded
+    _, out = graded
     for path in (out / "students").iterdir():
         doc = json.loads(path.read_text())
         assert classroom.result_from_dict(doc).to_dict() == doc
@@ -315,9 +323,29 @@ def test_discovery_names_students_after_their_entries(tmp_path):
 
 
 def test_the_course_file_weighs_the_gradebook_as_grade_run_does(graded):
-    _, out, _ = graded
+    _, out = graded
     settings = Settings(("gan",), course='modules = ["gan"]\n[points]\ngan = 12\n"gan.gan_step" = 6\n')
     # the function first (gan_step 2 -> 6), then the module (10 -> 12)
     assert settings.columns() == [("gan", [("discriminator_loss", 2.4), ("generator_loss", 2.4), ("gan_step", 7.2)])]
     result = settings.apply_course(classroom.result_from_dict(document(out, "saturating1")))
     assert (result.score, result.max_score) == (2.4, 12.0)
+
+
+def test_the_oracle_memo_answers_a_repeated_question_from_memory():
+    import numpy as np
+
+    from grader import catalog, warm
+    from grader.testfns import build
+
+    memo = warm.OracleMemo()
+    check = memo.wrap(catalog.exercise("gan").functions["generator_loss"].checks[0])
+    question = {"fake_logits": np.array([0.5, -1.0])}
+    first, second = (check.run(check.oracle, {"fake_logits": question["fake_logits"].copy()}) for _ in range(2))
+    assert (memo.misses, memo.hits) == (1, 1) and first == second
+    check.run(check.oracle, {"fake_logits": np.array([0.5, -2.0])})
+    check.run(lambda fake_logits: 0.0, question)  # a student's answer is never memoised
+    assert (memo.misses, memo.hits) == (2, 1)
+    quadratic = lambda b: build("quadratic", {"A": np.eye(2), "b": np.array(b)})
+    assert warm.input_hash({"f": quadratic([1.0, 2.0])}) == warm.input_hash({"f": quadratic([1.0, 2.0])})
+    assert warm.input_hash({"f": quadratic([1.0, 2.0])}) != warm.input_hash({"f": quadratic([1.0, 3.0])})
+    assert warm.input_hash({"x": object()}) is None
