@@ -86,7 +86,7 @@ class OracleCache:
                    "checksum TEXT NOT NULL, written REAL NOT NULL)")
         return db
 
-    def _read(self, key: str) -> Any:
+    def _read(self, key: str, decode: Callable[[Any], Any] = codec.decode) -> Any:
         db = self._connect()
         if db is None:
             return _MISSING
@@ -101,15 +101,16 @@ class OracleCache:
             self._forget(key)
             return _MISSING
         try:
-            return codec.decode(json.loads(value))
+            return decode(json.loads(value))
         except (ValueError, codec.CodecError):
             self._forget(key)
             return _MISSING
 
-    def _write(self, key: str, value: Any) -> None:
+    def _write(self, key: str, value: Any, encode: Callable[[Any], Any] = codec.encode,
+               decode: Callable[[Any], Any] = codec.decode) -> None:
         db = self._connect()
-        encoded = codec.encode(value)
-        if db is None or not _exact(value, codec.decode(encoded)):
+        encoded = encode(value)
+        if db is None or not _exact(value, decode(encoded)):
             return  # only values the codec carries exactly are kept (no opaque or scalar types)
         payload = json.dumps(encoded, separators=(",", ":"), allow_nan=False).encode()
         try:
@@ -138,6 +139,19 @@ class OracleCache:
         value = compute()
         if key:
             self._write(key, value)
+        return value
+
+    def drawn_inputs(self, check_id: str, seed: int, max_examples: int, draw: Callable[[], list]) -> list:
+        """The inputs a check's search draws for ``seed`` (the same for every student): stored, or
+        ``draw()`` stored."""
+        from grader.calls import decode_value, encode_args
+
+        key = hashlib.sha256(f"{fingerprint()}\0inputs\0{check_id}\0{seed}\0{max_examples}".encode()).hexdigest()
+        value = self._read(key, decode_value)
+        if value is not _MISSING:
+            return value
+        value = draw()
+        self._write(key, value, encode_args, decode_value)
         return value
 
     @staticmethod

@@ -116,3 +116,13 @@ def test_grade_cache_clear_empties_it(cache_dir, wrong):
                           text=True, env={**os.environ, "GRADELAB_CACHE_DIR": str(cache_dir)}, timeout=120)
     assert done.returncode == 0 and "removed" in done.stdout
     assert _entries(cache_dir).execute("SELECT COUNT(*) FROM oracle").fetchone() == (0,)
+
+
+def test_replaying_the_drawn_inputs_gives_what_the_search_alone_gives(wrong, monkeypatch):
+    """A check replays the inputs its search would draw (the same for every student) before it
+    searches; results (passing, failing, shrunk counterexamples, names) must not change."""
+    from grader import engine
+
+    replayed = [document(folder, 5, cache=False) for folder in (wrong, ROOT / "exercises")]
+    monkeypatch.setattr(engine, "drawn_inputs", lambda check, options, cache=None: None)  # search only
+    assert [document(folder, 5, cache=False) for folder in (wrong, ROOT / "exercises")] == replayed
