@@ -429,6 +429,13 @@ class SandboxFunction:
         return value
 
 
+def kernel_confinement() -> bool:
+    """Whether sandboxed children would be confined by Landlock (``GRADELAB_NO_LANDLOCK=1`` says no)."""
+    from grader.confine import landlock_abi
+
+    return os.environ.get("GRADELAB_NO_LANDLOCK", "") in ("", "0") and landlock_abi() > 0
+
+
 def _has_gpu() -> bool:
     return os.path.exists("/dev/nvidiactl")
 

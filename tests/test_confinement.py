@@ -174,3 +174,11 @@ def test_without_landlock_the_report_says_grading_was_not_confined(tmp_path):
                            "--max-examples", "2", "--format", "json"], cwd=ROOT,
                           env={**os.environ, "GRADELAB_NO_LANDLOCK": "1"}, capture_output=True, text=True, timeout=300)
     assert json.loads(done.stdout)["environment"]["isolation"] == "guard-only"
+
+
+def test_a_class_report_refuses_to_grade_unconfined(tmp_path):
+    shutil.copy(ROOT / "solutions" / "gan.py", tmp_path)
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "report", str(tmp_path), "gan", "--out", str(tmp_path / "out")],
+                          cwd=ROOT, env={**os.environ, "GRADELAB_NO_LANDLOCK": "1"}, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 2 and "Landlock" in done.stderr and len(done.stderr.strip().splitlines()) == 1

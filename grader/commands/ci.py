@@ -62,10 +62,9 @@ UNCONFINED = ("the kernel's confinement of student code (Landlock) is unavailabl
 
 
 def landlock_available() -> bool:
-    """Whether sandboxed children would be confined by Landlock (``GRADELAB_NO_LANDLOCK=1`` says no)."""
-    from grader.confine import landlock_abi
+    from grader.sandbox import kernel_confinement
 
-    return os.environ.get("GRADELAB_NO_LANDLOCK", "") in ("", "0") and landlock_abi() > 0
+    return kernel_confinement()
 
 
 def _grade(root: Path, trusted, outputs: "Outputs"):

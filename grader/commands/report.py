@@ -26,9 +26,11 @@ import click
               help="The course file: modules, points, hidden checks (default: ./course.toml when there is one).")
 @click.option("--min-similarity", type=click.FloatRange(0, 1), default=0.8, show_default=True,
               help="Smallest score of a pair in the similarity table.")
+@click.option("--allow-unconfined", is_flag=True,
+              help="Grade even where the kernel cannot confine student code (no Landlock): only for trusted code.")
 def command(arguments: tuple[str, ...], out: str, jobs: Optional[int], scheduler: Optional[str], tier: str,
             max_examples: Optional[int], seed: int, timeout: Optional[float], course_file: Optional[str],
-            min_similarity: float) -> None:
+            min_similarity: float, allow_unconfined: bool) -> None:
     """Grade a class: SUBMISSIONS is one folder with an entry per student (a folder, .py, .ipynb
     or .zip, named after the student) or several such paths.
 
@@ -40,6 +42,12 @@ def command(arguments: tuple[str, ...], out: str, jobs: Optional[int], scheduler
     from grader.catalog import UnknownExercise, select
     from grader.engine import DEFAULT_MAX_EXAMPLES
 
+    from grader.sandbox import kernel_confinement
+
+    if not allow_unconfined and not kernel_confinement():
+        raise click.UsageError("the kernel's confinement of student code (Landlock) is unavailable here, so a class "
+                               "would be graded guard-only; grade where it is, or pass --allow-unconfined for "
+                               "trusted code")
     _require_report_extra()
     paths, names = _split(arguments)
     try:
