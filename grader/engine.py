@@ -26,7 +26,7 @@ from grader.compare import compare
 from grader.explain import explain_error
 from grader.results import (ERROR, FAILED, NOT_IMPLEMENTED, PASSED, SKIPPED, TIMEOUT, VIOLATION,
                             CheckResult, Diagnosis, FunctionResult)
-from grader.spec import Check, FunctionSpec, Mistake
+from grader.spec import Check, FunctionSpec, Mistake, call_once
 from grader.testfns import Fn
 
 DEFAULT_MAX_EXAMPLES = 25
@@ -109,8 +109,7 @@ def run_check(check: Check, spec: FunctionSpec, student_for: StudentFactory, opt
     student = student_for(check, param_names(check))
     last: dict[str, Any] = {}
 
-    def fails(args: dict) -> bool:
-        outcome = _outcome(check, student, args)
+    def wrong(args: dict, outcome: Any) -> bool:
         if isinstance(outcome, StudentFault) and outcome.status in _FATAL:
             last.update(args=args, outcome=outcome)
             raise _Abort()
@@ -120,10 +119,15 @@ def run_check(check: Check, spec: FunctionSpec, student_for: StudentFactory, opt
         last.update(args=args, outcome=outcome, problem=problem)
         return True
 
+    def fails(args: dict) -> bool:
+        return wrong(args, _outcome(check, student, args))
+
     try:
         replay = drawn_inputs(check, options, cache)
-        if replay is not None and not any(fails(args) for args in replay):
+        if replay is not None and not any(wrong(args, outcome) for args, outcome in _replayed(check, student, replay)):
             return CheckResult(check.id, PASSED, check.points, check.points), None
+        if replay is not None and hasattr(student, "fresh"):
+            student.fresh()  # the search starts in a fresh child, whatever the replay left behind
         find(check.inputs, fails, settings=_search(options, Phase.shrink), random=_random(check, options))
     except NoSuchExample:
         return CheckResult(check.id, PASSED, check.points, check.points), None
@@ -177,6 +181,14 @@ def drawn_inputs(check: Check, options: Options, cache: Optional[OracleCache] = 
             return seen
         _DRAWN[key] = cache.drawn_inputs(*key, draw) if cache is not None else draw()
     return _DRAWN[key]
+
+
+def _replayed(check: Check, student: Callable[..., Any], inputs: list[dict]):
+    """``(args, outcome)`` for each input, in order: pipelined in one go when the check calls the
+    function once per input and the function can take several calls (the sandbox's can)."""
+    if check.run is call_once and hasattr(student, "many"):
+        return zip(inputs, student.many([((), fresh_copy(args)) for args in inputs]))
+    return ((args, _outcome(check, student, args)) for args in inputs)
 
 
 def _hints(check: Check, got: Any, want: Any, args: dict) -> str:

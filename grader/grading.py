@@ -15,10 +15,10 @@ from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from multiprocessing import get_context
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 from grader import catalog, integrity
-from grader.cache import OracleCache
+from grader.cache import MemoryCache, OracleCache
 from grader.engine import Options, grade_function, warm_up
 from grader.policy import NUMPY, Policy, for_tier
 from grader.scrub import scrub_result
@@ -35,12 +35,13 @@ Selection = list[tuple[ExerciseSpec, list[FunctionSpec]]]
 
 def grade(path: str, names: tuple[str, ...] = (), tier: str = "core", options: Options = Options(),
           timeout: float = 10.0, progress: Optional[Progress] = None, jobs: Optional[int] = None,
-          cache: bool = True) -> GradeResult:
+          cache: Union[bool, MemoryCache] = True) -> GradeResult:
     """Grade the submission at ``path``; raises SubmissionError / UnknownExercise for usage errors.
 
     With ``jobs > 1`` the exercises are split between this process and ``jobs - 1`` forked
     ones, each with sandboxes of its own; the results are the same as with one job.  With
-    ``cache``, oracle values are read from (and added to) the persistent oracle cache.
+    ``cache``, oracle values are read from (and added to) the persistent oracle cache, or the
+    in-memory cache given.
     """
     with Session(open_submission(path), timeout, cache) as session:
         return session.grade(names, tier, options, progress, jobs)
@@ -57,11 +58,12 @@ class Session:
     :meth:`refresh` after every save.
     """
 
-    def __init__(self, submission: Submission, timeout: float = 10.0, cache: bool = True):
-        self.submission, self.timeout, self.use_cache = submission, timeout, cache
+    def __init__(self, submission: Submission, timeout: float = 10.0, cache: Union[bool, MemoryCache] = True):
+        self.submission, self.timeout, self.use_cache = submission, timeout, bool(cache)
         self.sources = {name: _read(path) for name, path in submission.files.items()}  # as graded
         self.open: dict[str, Sandbox] = {}
-        self.cache = OracleCache() if cache else None  # one per process: SQLite handles are not shared
+        # one per process: SQLite handles are not shared (forked jobs open their own)
+        self.cache = cache if isinstance(cache, MemoryCache) else OracleCache() if cache else None
         self.get(NUMPY)  # starts now, so the worker's imports overlap with the grader's
 
     def get(self, policy: Policy) -> Sandbox:

@@ -66,6 +66,7 @@ class _Child:
     module: str
     status: dict = field(default_factory=dict)
     used: bool = False
+    inbox: bytearray = field(default_factory=bytearray)  # reply bytes read but not yet used
 
 
 class Sandbox:
@@ -260,41 +261,68 @@ class Sandbox:
         ``keep`` lists positions of the returned tuple that stay in the child (the student's own
         optimizer state); the grader receives :class:`grader.codec.Ref` placeholders for them.
         """
+        outcome = self.call_many(module, function, [(args, kwargs)], keep)[0]
+        if isinstance(outcome, StudentFault):
+            raise outcome
+        return outcome
+
+    def call_many(self, module: str, function: str, calls: list[tuple[tuple, dict]],
+                  keep: tuple[int, ...] = ()) -> list[Any]:
+        """Several calls, pipelined: every request is sent at once and each reply awaited at most
+        ``timeout`` seconds after the one before.  The outcomes in order, each ``(value, arguments
+        afterwards)``; the first call that does not return normally ends the list with its
+        :class:`StudentFault`, and the child is then ended (it may have run the calls after it).
+        """
+        self._child_for(module)
+        child = self.child
+        child.used = True
+        self.take_output()
+        seqs = [self._next_seq() for _ in calls]
+        frames = b"".join(protocol.frame({"op": "call", "function": function, "args": encode_args(call),
+                                          "global_seed": GLOBAL_SEED, "keep": list(keep), "seq": seq})
+                          for call, seq in zip(calls, seqs))
+        outcomes: list[Any] = []
+        try:
+            self._send(child, frames)
+            for seq in seqs:
+                outcomes.append(self._call_outcome(self._receive(child, "call", seq, self.timeout)))
+                if isinstance(outcomes[-1], StudentFault):
+                    self._retire()
+                    break
+        except StudentFault as fault:
+            outcomes.append(fault)
+        if self.child is not None and not self.confinement.get("seccomp"):  # where the kernel lets student
+            leftovers = _descendants(self.child.pid)                         # code start processes, none
+            for pid in leftovers:                                            # outlives the call
+                _kill_tree(pid)
+            _reap_orphans(settle=bool(leftovers))
+        return outcomes
+
+    def _child_for(self, module: str) -> None:
+        """A child with ``module`` imported, or the fault that prevents one."""
         if self.child is None or self.child.module != module:
             self.open(module)
         if self.child is None or self.child.status.get("status") != "ok":
             status = self.child.status if self.child else {"status": "error", "message": "the module could not be imported"}
             kind = status["status"] if status["status"] in ("violation", "missing", "timeout") else "error"
             raise StudentFault(kind, status["message"])
-        self.child.used = True
-        self.take_output()
-        reply = self._exchange("call", {"op": "call", "function": function, "args": encode_args((args, kwargs)),
-                                        "global_seed": GLOBAL_SEED, "keep": list(keep)})
+
+    def _call_outcome(self, reply: dict) -> Any:
         if reply["status"] != "ok":
             message = reply["message"]
             output = self.take_output().strip()
             if output and reply["status"] == "error":
                 message += f"\nit printed:\n{output}"
-            raise StudentFault(reply["status"], message)
-        if not self.confinement.get("seccomp"):  # where the kernel lets student code start processes,
-            leftovers = _descendants(self.child.pid)  # none outlives the call
-            for pid in leftovers:
-                _kill_tree(pid)
-            _reap_orphans(settle=bool(leftovers))
+            return StudentFault(reply["status"], message)
         try:
             return decode_value(reply["value"]), decode_value(reply["after"])
         except Exception as exc:  # CodecError, or a structure the decoder refuses
-            raise StudentFault("error", f"returned something the grader cannot read ({exc})") from None
+            return StudentFault("error", f"returned something the grader cannot read ({exc})")
 
     def perf(self, module: str, function: str, task: dict, seconds: float) -> dict:
         """The torch tier: ``grader/perf.py`` checks or times ``module.function`` in the child
         (``task`` says what), within ``seconds``; its plain-data result (the grader validates it)."""
-        if self.child is None or self.child.module != module:
-            self.open(module)
-        status = self.child.status if self.child else {"status": "error", "message": "the module could not be imported"}
-        if status.get("status") != "ok":
-            raise StudentFault(status["status"] if status["status"] in ("violation", "missing", "timeout") else "error",
-                               status["message"])
+        self._child_for(module)
         self.child.used = True
         self.take_output()
         reply = self._exchange("perf", {"op": "perf", "function": function, "task": task}, seconds)
@@ -311,12 +339,28 @@ class Sandbox:
         """Send one request to the child and wait for its validated reply."""
         child = self.child
         seq = self._next_seq()
-        seconds = self.timeout if seconds is None else seconds
-        deadline = time.monotonic() + seconds
+        self._send(child, protocol.frame({**message, "seq": seq}), seconds)
+        return self._receive(child, kind, seq, seconds)
+
+    def _send(self, child: _Child, data: bytes, seconds: Optional[float] = None) -> None:
+        """Write ``data`` to the child, keeping what it sends meanwhile; faults as StudentFault."""
+        self._talk(child, memoryview(data), seconds)
+
+    def _receive(self, child: _Child, kind: str, seq: int, seconds: Optional[float] = None) -> dict:
+        """The child's validated reply to request ``seq``; faults as StudentFault."""
+        payload = self._talk(child, None, seconds)
         try:
-            self._pump(child, memoryview(protocol.frame({**message, "seq": seq})), deadline)
-            header = self._pump(child, None, deadline, protocol.HEADER.size)
-            reply = protocol.check_reply(kind, seq, protocol.parse(self._pump(child, None, deadline, protocol.frame_size(header))))
+            return protocol.check_reply(kind, seq, protocol.parse(payload))
+        except protocol.ProtocolError as exc:
+            self._retire()
+            raise StudentFault("error", f"the process running your code sent a reply the grader cannot read "
+                                        f"({exc}); was something written to the grader's channel?") from None
+
+    def _talk(self, child: _Child, send: Optional[memoryview], seconds: Optional[float]) -> Optional[bytes]:
+        """Send ``send``, or else wait for one whole frame; no more than ``seconds`` without progress."""
+        seconds = self.timeout if seconds is None else seconds
+        try:
+            return self._pump(child, send, seconds)
         except TimeoutError:
             self._retire()
             raise StudentFault("timeout", f"did not return within {seconds:g} s (an infinite loop, or far "
@@ -326,35 +370,43 @@ class Sandbox:
         except protocol.ProtocolError as exc:
             self._retire()
             raise StudentFault("error", f"the process running your code sent a reply the grader cannot read "
-                                        f"({exc}); was something written to the grader's channel?") from None
-        self._drain_output(child)
-        return reply
+                                        f"({exc})") from None
 
-    def _pump(self, child: _Child, send: Optional[memoryview], deadline: float, receive: int = 0) -> bytes:
-        """Send ``send`` or receive ``receive`` bytes on the child's socket by ``deadline``,
-        collecting its output meanwhile."""
-        received = bytearray()
-        while (send is not None and len(send)) or len(received) < receive:
+    def _pump(self, child: _Child, send: Optional[memoryview], seconds: float) -> Optional[bytes]:
+        """Send all of ``send`` (``None``: take one frame from the inbox), reading the child's
+        replies into its inbox and its output meanwhile; the clock restarts at every step."""
+        deadline = time.monotonic() + seconds
+        while True:
+            if send is None:
+                frame = _take_frame(child.inbox)
+                if frame is not None:
+                    return frame
+            elif not send:
+                return None
             wait = deadline - time.monotonic()
             if wait <= 0:
                 raise TimeoutError
             readable, writable, _ = select.select([child.sock, child.output], [child.sock] if send else [], [], wait)
             if child.output in readable:
                 self._drain_output(child)
-            if send is not None and child.sock in writable:
+            if child.sock in readable:
                 try:
-                    send = send[child.sock.send(send, socket.MSG_DONTWAIT):]
+                    chunk = child.sock.recv(1 << 20, socket.MSG_DONTWAIT)
                 except BlockingIOError:
-                    pass
-            if receive and child.sock in readable:
-                try:
-                    chunk = child.sock.recv(min(receive - len(received), 1 << 20), socket.MSG_DONTWAIT)
-                except BlockingIOError:
-                    continue
-                if not chunk:
+                    chunk = None
+                if chunk == b"":
                     raise EOFError
-                received += chunk
-        return bytes(received)
+                if chunk:
+                    child.inbox += chunk
+                    deadline = time.monotonic() + seconds
+            if send and child.sock in writable:
+                try:
+                    sent = child.sock.send(send, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    sent = 0
+                if sent:
+                    send = send[sent:]
+                    deadline = time.monotonic() + seconds
 
     def _drain_output(self, child: _Child) -> None:
         while True:
@@ -421,12 +473,36 @@ class SandboxFunction:
         self.printed = ""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        value, (args_after, kwargs_after) = self.sandbox.call(self.module, self.name, args, kwargs, self.keep)
+        outcome = self.many([(args, kwargs)])[0]
+        if isinstance(outcome, StudentFault):
+            raise outcome
+        return outcome
+
+    def many(self, calls: list[tuple[tuple, dict]]) -> list[Any]:
+        """Call with each ``(args, kwargs)`` in ``calls``, pipelined (see :meth:`Sandbox.call_many`):
+        the values in order, ending with a StudentFault if one is met (an input changed in place
+        is one)."""
+        outcomes = self.sandbox.call_many(self.module, self.name, calls, self.keep)
         if len(self.printed) < OUTPUT_KEEP:
             self.printed += self.sandbox.take_output()
-        before = bind_names(self.param_names, args, kwargs)
-        check_unmodified(before, bind_names(self.param_names, args_after, kwargs_after), self.mutable)
-        return value
+        values = []
+        for (call_args, call_kwargs), outcome in zip(calls, outcomes):
+            if isinstance(outcome, StudentFault):
+                values.append(outcome)
+                break
+            value, (args_after, kwargs_after) = outcome
+            before = bind_names(self.param_names, call_args, call_kwargs)
+            try:
+                check_unmodified(before, bind_names(self.param_names, args_after, kwargs_after), self.mutable)
+            except StudentFault as fault:
+                values.append(fault)
+                break
+            values.append(value)
+        return values
+
+    def fresh(self) -> None:
+        """Start over in a fresh child (the next call imports the module again)."""
+        self.sandbox._retire()
 
 
 def kernel_confinement() -> bool:
@@ -434,6 +510,19 @@ def kernel_confinement() -> bool:
     from grader.confine import landlock_abi
 
     return os.environ.get("GRADELAB_NO_LANDLOCK", "") in ("", "0") and landlock_abi() > 0
+
+
+def _take_frame(inbox: bytearray) -> Optional[bytes]:
+    """The first whole frame's payload in ``inbox`` (removed from it), or None."""
+    if len(inbox) < protocol.HEADER.size:
+        return None
+    size = protocol.frame_size(bytes(inbox[:protocol.HEADER.size]))
+    end = protocol.HEADER.size + size
+    if len(inbox) < end:
+        return None
+    payload = bytes(inbox[protocol.HEADER.size:end])
+    del inbox[:end]
+    return payload
 
 
 def _has_gpu() -> bool:
@@ -503,10 +592,10 @@ def _reap_orphans(settle: bool = False) -> None:
     With ``settle``, look again until none turns up: killing a process re-parents its own
     children a moment later.
     """
-    for attempt in range(10 if settle else 1):
-        if not _reap_orphans_once() and attempt:
+    for _ in range(10 if settle else 1):
+        if not _reap_orphans_once():
             return
-        time.sleep(0.005)
+        time.sleep(0.005)  # killing a process re-parents its own children a moment later
 
 
 def _reap_orphans_once() -> bool:

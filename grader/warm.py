@@ -3,7 +3,7 @@
 A fresh ``grade run`` spends seconds importing NumPy, torch and the specs before it grades
 anything.  A report's workers pay that once: they start with the numeric libraries pinned to one
 thread (the workers already use every core between them), and :func:`warm` imports everything
-and installs an :class:`OracleMemo`: an oracle value computed for one student is reused for the
+and makes a :class:`grader.cache.MemoryCache`: an oracle value computed for one student is reused for the
 next one asked the same question (the seed is shared, so students who pass a check see exactly
 the same drawn inputs).  The memo answers from memory, so these workers leave the persistent
 oracle cache alone.  Then :func:`grade_student` grades one submission through the normal
@@ -12,17 +12,13 @@ oracle cache alone.  Then :func:`grade_student` grades one submission through th
 
 from __future__ import annotations
 
-import copy
-import dataclasses
-import hashlib
 import os
 import threading
 import time
-import types
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Iterator, Optional
 
+from grader.cache import MemoryCache
 from grader.classroom import GRADED, INVALID, UNGRADABLE, Settings, Student, StudentRow, staged
 
 #: Environment that keeps BLAS and OpenMP to one thread; read when NumPy and torch are imported.
@@ -30,7 +26,7 @@ ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", 
                                      "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
 
 _lock = threading.Lock()  # hypothesis and the sandbox's process reaping are not thread-safe
-_memo: Optional["OracleMemo"] = None
+_memo: Optional[MemoryCache] = None
 
 
 def warm() -> None:
@@ -49,11 +45,10 @@ def warm() -> None:
 
         catalog.exercises()  # every spec, its oracles and torch
         warm_up()
-        _memo = OracleMemo()
-        _memo.install(catalog.exercises())
+        _memo = MemoryCache()
 
 
-def memo() -> Optional["OracleMemo"]:
+def memo() -> Optional[MemoryCache]:
     """This process's oracle memo (``None`` before :func:`warm`)."""
     return _memo
 
@@ -69,7 +64,7 @@ def grade_student(student: Student, settings: Settings) -> StudentRow:
     with _lock, staged(student, settings) as path:
         try:
             result = grade(path, settings.names, settings.tier, settings.options(), settings.timeout, None, 1,
-                           cache=False)  # the memo serves oracle values from memory
+                           cache=_memo)  # oracle values from memory, shared by this worker's students
         except SubmissionError as exc:
             reason = str(exc).replace(path, student.path)
             return StudentRow(student.id, student.path, INVALID, reason, seconds=time.perf_counter() - started)
@@ -94,94 +89,3 @@ def one_thread_environment() -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-class OracleMemo:
-    """Oracle values by (check id, hash of the drawn input), kept in this process's memory.
-
-    Each check's recipe is wrapped so that, when the recipe is run with the check's oracle, the
-    value is looked up first.  Only the oracle is memoised: the student's calls and the
-    catalogued mistakes always run.  A value is handed out as a deep copy, so nothing a
-    comparison does to it can leak into the next student's grading.
-    """
-
-    def __init__(self, limit: int = 200_000):
-        self.limit = limit
-        self.values: dict[tuple[str, str], Any] = {}
-        self.hits = self.misses = 0
-
-    def install(self, exercises) -> None:
-        for exercise in exercises:
-            for function in exercise.functions.values():
-                function.checks[:] = [self.wrap(check) for check in function.checks]
-
-    def wrap(self, check):
-        if getattr(check.run, "memoised", False):
-            return check
-        recipe, oracle, check_id = check.run, check.oracle, check.id
-
-        def run(fn: Callable[..., Any], args: dict) -> Any:
-            key = input_hash(args) if fn is oracle else None
-            if key is None:
-                return recipe(fn, args)
-            if (check_id, key) in self.values:
-                self.hits += 1
-                return copy.deepcopy(self.values[check_id, key])
-            self.misses += 1
-            value = recipe(fn, args)
-            if len(self.values) < self.limit:
-                self.values[check_id, key] = copy.deepcopy(value)
-            return value
-
-        run.memoised = True
-        return dataclasses.replace(check, run=run)
-
-
-class _Unhashable(Exception):
-    pass
-
-
-def input_hash(value: Any) -> Optional[str]:
-    """A digest of drawn (and materialised) arguments, or ``None`` when they hold something that
-    cannot be described exactly (then the oracle simply runs)."""
-    digest = hashlib.sha256()
-    try:
-        _feed(digest, value, 0)
-    except _Unhashable:
-        return None
-    return digest.hexdigest()
-
-
-def _feed(digest, value: Any, depth: int) -> None:
-    import numpy as np
-
-    if depth > 20:
-        raise _Unhashable
-    if isinstance(value, np.ndarray):
-        if value.dtype.hasobject:
-            raise _Unhashable
-        digest.update(f"A{value.dtype.str}{value.shape}".encode() + np.ascontiguousarray(value).tobytes())
-    elif isinstance(value, np.generic):
-        digest.update(f"G{value.dtype.str}".encode() + value.tobytes())
-    elif value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
-        digest.update(f"S{type(value).__name__}:{value!r};".encode())
-    elif isinstance(value, (list, tuple, dict)):
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        digest.update(f"C{type(value).__name__}{len(value)}[".encode())
-        for key, item in items:
-            _feed(digest, key, depth + 1)
-            _feed(digest, item, depth + 1)
-        digest.update(b"]")
-    elif isinstance(value, types.FunctionType):
-        _feed_function(digest, value, depth)
-    else:
-        raise _Unhashable
-
-
-def _feed_function(digest, fn: types.FunctionType, depth: int) -> None:
-    """A grader-built callable (``grader.testfns``): its code and what its closure holds."""
-    code = fn.__code__
-    digest.update(f"F{fn.__module__}.{fn.__qualname__}".encode() + code.co_code)
-    _feed(digest, tuple(c for c in code.co_consts if not isinstance(c, types.CodeType)), depth + 1)
-    _feed(digest, fn.__defaults__, depth + 1)
-    _feed(digest, tuple(cell.cell_contents for cell in fn.__closure__ or ()), depth + 1)

@@ -334,18 +334,19 @@ def test_the_course_file_weighs_the_gradebook_as_grade_run_does(graded):
 def test_the_oracle_memo_answers_a_repeated_question_from_memory():
     import numpy as np
 
-    from grader import catalog, warm
-    from grader.testfns import build
+    from grader.cache import MemoryCache
+    from grader.testfns import Fn
 
-    memo = warm.OracleMemo()
-    check = memo.wrap(catalog.exercise("gan").functions["generator_loss"].checks[0])
+    memo = MemoryCache()
+    compute = lambda: np.array([1.0])
     question = {"fake_logits": np.array([0.5, -1.0])}
-    first, second = (check.run(check.oracle, {"fake_logits": question["fake_logits"].copy()}) for _ in range(2))
-    assert (memo.misses, memo.hits) == (1, 1) and first == second
-    check.run(check.oracle, {"fake_logits": np.array([0.5, -2.0])})
-    check.run(lambda fake_logits: 0.0, question)  # a student's answer is never memoised
+    first = memo.get_or_compute("gan.generator_loss.c", question, compute)
+    second = memo.get_or_compute("gan.generator_loss.c", {"fake_logits": np.array([0.5, -1.0])}, compute)
+    assert (memo.misses, memo.hits) == (1, 1) and np.array_equal(first, second) and first is not second
+    memo.get_or_compute("gan.generator_loss.c", {"fake_logits": np.array([0.5, -2.0])}, compute)
     assert (memo.misses, memo.hits) == (2, 1)
-    quadratic = lambda b: build("quadratic", {"A": np.eye(2), "b": np.array(b)})
-    assert warm.input_hash({"f": quadratic([1.0, 2.0])}) == warm.input_hash({"f": quadratic([1.0, 2.0])})
-    assert warm.input_hash({"f": quadratic([1.0, 2.0])}) != warm.input_hash({"f": quadratic([1.0, 3.0])})
-    assert warm.input_hash({"x": object()}) is None
+    quadratic = lambda b: {"f": Fn("quadratic", A=np.eye(2), b=np.array(b))}
+    memo.get_or_compute("x", quadratic([1.0, 2.0]), compute)
+    memo.get_or_compute("x", quadratic([1.0, 2.0]), compute)
+    memo.get_or_compute("x", quadratic([1.0, 3.0]), compute)
+    assert (memo.misses, memo.hits) == (4, 2)
