@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from grader import codec
+from grader.codec import same_data
 from grader.compare import Opaque
 from grader.testfns import Fn, build
 
@@ -67,20 +68,6 @@ def materialize(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def same_data(a: Any, b: Any) -> bool:
-    """Structural equality of plain data; arrays equal elementwise (NaN equal to NaN)."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return type(a) is type(b) and len(a) == len(b) and all(map(same_data, a, b))
-    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
-        return True
-    return type(a) is type(b) and a == b
-
-
 def bind_names(param_names: Iterable[str], args: tuple, kwargs: dict) -> dict[str, Any]:
     """Argument values by parameter name, as the call passed them."""
     named = dict(zip(param_names, args))
@@ -94,9 +81,14 @@ def check_unmodified(before: dict[str, Any], after: dict[str, Any], mutable: Ite
         if name in mutable or isinstance(value, Fn):
             continue
         if not same_data(value, after.get(name)):
-            how = (f"copy the arrays you change (e.g. `{name}[key].copy()`) or build a new dict"
-                   if isinstance(value, dict) else f"work on a copy (e.g. `{name} = {name}.copy()`) or build a new array")
-            raise StudentFault("failed", f"modified its input `{name}` in place; {how}")
+            raise modified_in_place(name, value)
+
+
+def modified_in_place(name: str, value: Any) -> StudentFault:
+    """The fault for an input ``name`` (holding ``value`` before the call) changed in place."""
+    how = (f"copy the arrays you change (e.g. `{name}[key].copy()`) or build a new dict"
+           if isinstance(value, dict) else f"work on a copy (e.g. `{name} = {name}.copy()`) or build a new array")
+    return StudentFault("failed", f"modified its input `{name}` in place; {how}")
 
 
 class LocalFunction:

@@ -161,3 +161,44 @@ def _decode_array(data: dict) -> np.ndarray:
     if len(raw) != math.prod(shape) * dtype.itemsize:
         raise CodecError("array data does not match its shape")
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+class _Unseen:
+    """Stands for a value :func:`snapshot` does not copy (a student's own object): never compared."""
+
+
+def snapshot(value: Any) -> Any:
+    """A deep copy of the plain data in ``value`` (arrays, lists, tuples, dicts, numbers, strings),
+    to tell afterwards whether a call changed it in place."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(snapshot(v) for v in value)
+    if type(value) is dict:
+        return {k: snapshot(v) for k, v in value.items()}
+    if value is None or type(value) in (bool, int, float, str) or type(value) in _SCALARS:
+        return value
+    return _Unseen()
+
+
+def same_data(a: Any, b: Any) -> bool:
+    """Structural equality of plain data; arrays equal elementwise (NaN equal to NaN)."""
+    if isinstance(a, _Unseen) or isinstance(b, _Unseen):
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(same_data, a, b))
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    return type(a) is type(b) and a == b
+
+
+def changed(before: tuple, args: tuple, kwargs: dict) -> list:
+    """Positions and names of the arguments a call changed in place (``before`` is their snapshot)."""
+    old_args, old_kwargs = before
+    return ([i for i, (old, new) in enumerate(zip(old_args, args)) if not same_data(old, new)]
+            + [name for name, new in kwargs.items() if not same_data(old_kwargs[name], new)])

@@ -70,7 +70,7 @@ REPLIES: dict[tuple[str, str], dict[str, Any]] = {
     ("load", "ok"): {"functions": list, "confinement": dict},
     ("load", "error"): {"message": str},
     ("load", "violation"): {"message": str},
-    ("call", "ok"): {"value": _ANY, "after": _ANY},
+    ("call", "ok"): {"value": _ANY, "changed": list},  # the arguments changed in place
     ("call", "error"): {"message": str},
     ("call", "not_implemented"): {"message": str},
     ("call", "missing"): {"message": str},
@@ -101,6 +101,8 @@ def check_reply(kind: str, seq: int, reply: Any) -> dict:
         reply["message"] = clean_text(reply["message"][:MAX_MESSAGE_CHARS])
     if "functions" in reply and not all(type(f) is str and f.isidentifier() for f in reply["functions"]):
         raise ProtocolError("a load reply with names that are not identifiers")
+    if "changed" in reply and not all(type(c) is int or (type(c) is str and c.isidentifier()) for c in reply["changed"]):
+        raise ProtocolError("a call reply with changed arguments that are neither positions nor names")
     return reply
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from grader import protocol
-from grader.calls import GLOBAL_SEED, StudentFault, bind_names, check_unmodified, decode_value, encode_args
+from grader.calls import GLOBAL_SEED, StudentFault, bind_names, decode_value, encode_args, modified_in_place
 from grader.policy import GPU_DEVICES, GPU_READ, NUMPY, Policy
 
 WORKER = Path(__file__).with_name("worker.py")
@@ -256,7 +256,8 @@ class Sandbox:
         return status
 
     def call(self, module: str, function: str, args: tuple, kwargs: dict, keep: tuple[int, ...] = ()) -> tuple[Any, Any]:
-        """Call ``module.function(*args, **kwargs)`` in the child: (value, arguments afterwards).
+        """Call ``module.function(*args, **kwargs)`` in the child: (value, the arguments it changed in
+        place, as positions and names).
 
         ``keep`` lists positions of the returned tuple that stay in the child (the student's own
         optimizer state); the grader receives :class:`grader.codec.Ref` placeholders for them.
@@ -269,8 +270,8 @@ class Sandbox:
     def call_many(self, module: str, function: str, calls: list[tuple[tuple, dict]],
                   keep: tuple[int, ...] = ()) -> list[Any]:
         """Several calls, pipelined: every request is sent at once and each reply awaited at most
-        ``timeout`` seconds after the one before.  The outcomes in order, each ``(value, arguments
-        afterwards)``; the first call that does not return normally ends the list with its
+        ``timeout`` seconds after the one before.  The outcomes in order, each ``(value, changed
+        arguments)``; the first call that does not return normally ends the list with its
         :class:`StudentFault`, and the child is then ended (it may have run the calls after it).
         """
         self._child_for(module)
@@ -315,7 +316,7 @@ class Sandbox:
                 message += f"\nit printed:\n{output}"
             return StudentFault(reply["status"], message)
         try:
-            return decode_value(reply["value"]), decode_value(reply["after"])
+            return decode_value(reply["value"]), reply["changed"]
         except Exception as exc:  # CodecError, or a structure the decoder refuses
             return StudentFault("error", f"returned something the grader cannot read ({exc})")
 
@@ -490,12 +491,12 @@ class SandboxFunction:
             if isinstance(outcome, StudentFault):
                 values.append(outcome)
                 break
-            value, (args_after, kwargs_after) = outcome
-            before = bind_names(self.param_names, call_args, call_kwargs)
-            try:
-                check_unmodified(before, bind_names(self.param_names, args_after, kwargs_after), self.mutable)
-            except StudentFault as fault:
-                values.append(fault)
+            value, changed = outcome
+            names = [self.param_names[c] if type(c) is int and c < len(self.param_names) else c for c in changed]
+            sent = bind_names(self.param_names, call_args, call_kwargs)
+            modified = [name for name in names if name in sent and name not in self.mutable]
+            if modified:
+                values.append(modified_in_place(modified[0], sent[modified[0]]))
                 break
             values.append(value)
         return values

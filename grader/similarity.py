@@ -26,7 +26,6 @@ import itertools
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Optional
 
 from grader.classroom import ROOT, Settings, Student

@@ -366,11 +366,12 @@ class Server:
         np = sys.modules["numpy"]
         np.random.seed(request["global_seed"])
         random.seed(request["global_seed"])
+        before = codec.snapshot((args, kwargs))
         value, problem = self.run_student(lambda: function(*args, **kwargs))
         if problem:
             return problem
         value = self.keep(value, request.get("keep", ()))
-        return {"status": "ok", "value": codec.encode(value), "after": codec.encode((args, kwargs))}
+        return {"status": "ok", "value": codec.encode(value), "changed": codec.changed(before, args, kwargs)}
 
     def keep(self, value, positions):
         """Replace the returned tuple's elements at ``positions`` by references kept here."""

@@ -175,7 +175,7 @@ def test_whatever_the_child_writes_it_costs_only_that_module(tmp_path, body):
 def test_a_forged_reply_during_a_call_is_that_calls_error(tmp_path):
     write(tmp_path, "gan", FORGE + textwrap.dedent("""
         def generator_loss(fake_logits):
-            _forge(b'{"status": "ok", "seq": 999, "value": 0.0, "after": []}')
+            _forge(b'{"status": "ok", "seq": 999, "value": 0.0, "changed": []}')
             return 0.0
         """))
     function = grade(str(tmp_path), ("gan.generator_loss",), options=FAST, timeout=3.0).exercises[0].functions[0]
