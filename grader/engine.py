@@ -26,7 +26,7 @@ from grader.compare import compare
 from grader.explain import explain_error
 from grader.results import (ERROR, FAILED, NOT_IMPLEMENTED, PASSED, SKIPPED, TIMEOUT, VIOLATION,
                             CheckResult, Diagnosis, FunctionResult)
-from grader.spec import Check, FunctionSpec, Mistake, call_once
+from grader.spec import Check, FunctionSpec, Mistake
 from grader.testfns import Fn
 
 DEFAULT_MAX_EXAMPLES = 25
@@ -184,11 +184,29 @@ def drawn_inputs(check: Check, options: Options, cache: Optional[OracleCache] = 
 
 
 def _replayed(check: Check, student: Callable[..., Any], inputs: list[dict]):
-    """``(args, outcome)`` for each input, in order: pipelined in one go when the check calls the
-    function once per input and the function can take several calls (the sandbox's can)."""
-    if check.run is call_once and hasattr(student, "many"):
-        return zip(inputs, student.many([((), fresh_copy(args)) for args in inputs]))
+    """``(args, outcome)`` for each input, in order.  When the check's recipe makes one call with
+    the drawn arguments and the function can take several calls (the sandbox's can), those calls
+    are made for every input in one go first, and each recipe then runs on its call's result."""
+    if getattr(check.run, "single_call", False) and hasattr(student, "many"):
+        calls = student.many([((), fresh_copy(args)) for args in inputs])
+        return ((args, _outcome(check, _Prefetched(call, student), args)) for args, call in zip(inputs, calls))
     return ((args, _outcome(check, student, args)) for args in inputs)
+
+
+class _Prefetched:
+    """The student's function whose first call was already made: its result (or fault) is
+    returned once; any further call goes to the function itself."""
+
+    def __init__(self, outcome: Any, student: Callable[..., Any]):
+        self.outcome, self.student, self.used = outcome, student, False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.used:
+            return self.student(*args, **kwargs)
+        self.used = True
+        if isinstance(self.outcome, StudentFault):
+            raise self.outcome
+        return self.outcome
 
 
 def _hints(check: Check, got: Any, want: Any, args: dict) -> str:

@@ -32,14 +32,35 @@ class Mistake:
     impl: Callable[..., Any]
 
 
+def single_call(recipe: Callable[[Callable[..., Any], dict], Any]) -> Callable[[Callable[..., Any], dict], Any]:
+    """Mark a recipe whose first (and only) call is ``fn(**args)`` with the drawn arguments: the
+    engine may then make that call for many inputs in one go before running the recipe."""
+    recipe.single_call = True
+    return recipe
+
+
+@single_call
 def call_once(fn: Callable[..., Any], args: dict) -> Any:
     """The default recipe: call the function once with the drawn keyword arguments."""
     return fn(**args)
 
 
+def each(fn: Callable[..., Any], calls: list[tuple[tuple, dict]]) -> list[Any]:
+    """``[fn(*args, **kwargs) for args, kwargs in calls]``, in one go where ``fn`` can take several
+    calls at once (the sandbox's can); the first fault is raised, as the loop would raise it."""
+    if not hasattr(fn, "many"):
+        return [fn(*args, **kwargs) for args, kwargs in calls]
+    outcomes = fn.many(list(calls))
+    for outcome in outcomes:
+        if isinstance(outcome, StudentFault):
+            raise outcome
+    return outcomes
+
+
 def part(function: str, index: int, name: str, count: int) -> Callable[[Callable[..., Any], dict], Any]:
     """A recipe that grades element ``index`` (labelled ``name``) of the ``count`` values that
     ``function`` returns, so each gradient of a backward pass earns its own points."""
+    @single_call
     def run(fn: Callable[..., Any], args: dict) -> Any:
         out = fn(**args)
         if not isinstance(out, (tuple, list)) or len(out) != count:

@@ -7,7 +7,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -94,9 +93,12 @@ def test_a_cache_file_that_is_not_a_database_is_replaced(cache_dir, wrong):
 
 def test_concurrent_runs_share_the_cache_without_corrupting_it(cache_dir, wrong):
     expected = document(wrong, 2, cache=False)
-    with ThreadPoolExecutor(3) as pool:
-        results = list(pool.map(lambda _: document(wrong, 2), range(3)))
-    assert results == [expected] * 3
+    code = ("import json, sys, grader; from grader.engine import Options; "
+            f"r = grader.grade({str(wrong)!r}, {SELECTION!r}, options=Options(seed=2, max_examples=5), jobs=1); "
+            "d = r.to_dict(); d.pop('duration_s'); print(json.dumps(d, sort_keys=True))")
+    runs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "GRADELAB_CACHE_DIR": str(cache_dir)}) for _ in range(3)]
+    assert [run.communicate(timeout=300)[0].strip() for run in runs] == [expected] * 3
     assert _entries(cache_dir).execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 

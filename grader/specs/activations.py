@@ -32,7 +32,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from grader.compare import Tolerance
-from grader.spec import ModuleSpec
+from grader.spec import ModuleSpec, single_call
 from grader.strategies import dims, rng, seeds
 from reference import activations as ref
 
@@ -149,6 +149,7 @@ def softmax_inputs(draw, axis=True, extreme=False):
     return {"x": x, "axis": a} if axis else {"x": x}
 
 
+@single_call
 def booleans_as_floats(fn, args):
     """Call once; a boolean mask such as ``x > 0`` is graded as the 0.0/1.0 values it stands for."""
     out = fn(**args)

@@ -21,7 +21,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from grader.compare import EXACT, Tolerance, compare
-from grader.spec import ModuleSpec
+from grader.spec import ModuleSpec, single_call
 from grader.strategies import dims, rng, seeds, uniform
 from reference import attention as ref
 
@@ -122,6 +122,7 @@ spec.mistakes(
 
 # causal_mask ----------------------------------------------------------------------------------
 
+@single_call
 def mask_pattern(fn, args):
     """The 0/1 pattern: any boolean, integer or float array holding only 0 and 1 counts as the
     boolean array it stands for (the dtype has a check of its own)."""

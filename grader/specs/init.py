@@ -40,7 +40,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from grader.compare import EXACT, Tolerance, describe
-from grader.spec import ModuleSpec
+from grader.spec import ModuleSpec, single_call
 from grader.stats import LOG_RISK, binomial_band, note_first
 from reference import init as ref
 
@@ -81,6 +81,7 @@ def _matrix(fn, args):
     return w.astype(np.float64).ravel()
 
 
+@single_call
 def matrix_shape(fn, args):
     w = fn(**args)
     if not isinstance(w, np.ndarray):
@@ -137,6 +138,7 @@ def xavier_bound(args):
     return math.sqrt(6 / (args["fan_in"] + args["fan_out"]))
 
 
+@single_call
 def xavier_extremes(fn, args):
     """The fraction of entries outside the bound, and the largest ``|w|`` over the bound (capped
     at 1, so that every sample reaching the bound reads the same)."""
@@ -171,6 +173,7 @@ def moments(fn, args, std):
             "rms / expected std": float(np.sqrt(np.mean(w * w)) / std)}
 
 
+@single_call
 def xavier_moments(fn, args):
     return moments(fn, args, xavier_bound(args) / math.sqrt(3))
 
@@ -245,6 +248,7 @@ def he_std(args):
     return math.sqrt(2 / args["fan_in"])
 
 
+@single_call
 def he_moments(fn, args):
     return moments(fn, args, he_std(args))
 
@@ -272,6 +276,7 @@ def he_moments_verify(got, want, args):
     return None
 
 
+@single_call
 def tail_fraction(fn, args):
     """The fraction of entries with ``|w| > 2 * rms(w)`` (scale-free: a wrong std does not
     change it)."""

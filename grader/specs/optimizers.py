@@ -27,7 +27,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from grader.compare import Tolerance, compare, describe
-from grader.spec import ModuleSpec
+from grader.spec import ModuleSpec, single_call
 from grader.strategies import away_from_zero, dims, rng, seeds, uniform
 from reference import optimizers as ref
 
@@ -267,6 +267,7 @@ def fit_outcome(theta, args):
     return {"outcome": "finite", "theta": theta}
 
 
+@single_call
 def fit(fn, args):
     return fit_outcome(fn(**args), args)
 

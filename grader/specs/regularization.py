@@ -44,7 +44,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from grader.compare import EXACT, Tolerance, describe
-from grader.spec import ModuleSpec
+from grader.spec import ModuleSpec, single_call
 from grader.stats import binomial_band, note_first
 from grader.strategies import away_from_zero, dims, rng, seeds
 from reference import regularization as ref
@@ -162,6 +162,7 @@ def _dropout_output(fn, args):
     return out.astype(np.float64)
 
 
+@single_call
 def kept_ratios(fn, args):
     """``out / x`` over the kept (non-zero) entries: its smallest and largest value."""
     out = _dropout_output(fn, args)
@@ -175,6 +176,7 @@ def kept_ratios(fn, args):
             "largest out/x over the kept entries": float(ratio.max())}
 
 
+@single_call
 def zero_fraction(fn, args):
     """The fraction of entries that are exactly 0, and the largest ``out / x`` (0 if none kept)."""
     out = _dropout_output(fn, args)
@@ -186,6 +188,7 @@ def zero_fraction(fn, args):
             "largest out/x over the kept entries": float(ratio.max()) if kept.any() else 0.0}
 
 
+@single_call
 def constant_lines(fn, args):
     """The fraction of rows, and of columns, of ``x (A, B)`` whose entries are all dropped or all
     kept: a mask shared along an axis makes every line across it constant."""
@@ -198,6 +201,7 @@ def constant_lines(fn, args):
             "fraction of rows all dropped or all kept": constant(1)}
 
 
+@single_call
 def all_ratios(fn, args):
     """``out / x`` over every entry: its smallest and largest value (1 and 1 for the identity)."""
     out = _dropout_output(fn, args)
