@@ -84,7 +84,8 @@ AREAS: dict[str, Area] = {
     "codec": Area(("grader/codec.py",), ("tests/test_compare.py", "tests/test_mutants_codec.py",
                                          "tests/test_feedback.py")),
     "render": Area(("grader/render/*.py",), ("tests/test_promises.py::test_every_format_adds_up_to_the_json_score",
-                                             "tests/test_feedback.py", "tests/test_mutants_render.py")),
+                                             "tests/test_feedback.py", "tests/test_mutants_render.py",
+                                             "tests/test_mutants_report.py")),
 }
 
 
@@ -97,7 +98,7 @@ def area(name: str) -> Area:
 
 
 def catalogue_tests(module: str) -> tuple[str, ...]:
-    """The catalogue's and the alternatives' tests of one module, by node id."""
+    """The catalogue's, the alternatives' and the recorded mistakes' tests of one module, by node id."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from grader import catalog
@@ -110,6 +111,8 @@ def catalogue_tests(module: str) -> tuple[str, ...]:
         ids += [f"test_catalog.py::test_mistake_is_caught_and_named[{mistake.id}]" for mistake in fn.mistakes]
     ids += [f"test_alternatives.py::test_alternative_correct_code_scores_full_marks[{m}.{f}__{v}]"
             for m, f, v, _ in VARIANTS if m == module]
+    ids += [f"test_mutants_reference.py::test_a_catalogued_mistake_keeps_its_recorded_values[{mistake.id}]"
+            for fn in catalog.exercise(module).functions.values() for mistake in fn.mistakes]
     return tuple(f"tests/{i}" for i in ids)
 
 

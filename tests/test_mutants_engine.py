@@ -12,7 +12,7 @@ import pytest
 
 from grader import catalog
 from grader.calls import StudentFault
-from grader.engine import (NOT_IMPLEMENTED_PREFIX, Options, drawn_inputs, extra_inputs, grade_function,
+from grader.engine import (NOT_IMPLEMENTED_PREFIX, UNRELIABLE, Options, drawn_inputs, extra_inputs, grade_function,
                            grade_locally)
 from grader.grading import grade
 from tests.support import grade_impl
@@ -29,6 +29,28 @@ def test_code_that_raises_scores_zero_on_each_check_and_says_why():
         assert (check.status, check.points, check.max_points) == ("error", 0.0, declared.points)
         assert check.message.startswith("raised ZeroDivisionError: division by zero")
         assert set(check.counterexample) == {"x", "W", "b"}
+
+
+def test_an_exception_a_student_can_fix_is_explained():
+    result = grade_impl("backprop", "linear_forward", lambda x, W, b: W @ x + b, max_examples=5)
+    assert {c.diagnosis.id for c in result.checks} == {"error.matmul_shapes"}
+    for check in result.checks:  # in the terms of the failing input: its operands' shapes
+        example = check.counterexample
+        assert str(np.shape(example["W"])) in check.diagnosis.message and str(np.shape(example["x"])) in check.diagnosis.message
+
+
+def test_code_that_answers_the_same_input_differently_is_unreliable_and_scores_zero():
+    calls = []
+
+    def sometimes_off(x, W, b):
+        calls.append(1)
+        return x @ W + b + (len(calls) % 3 == 0)
+
+    result = grade_impl("backprop", "linear_forward", sometimes_off)
+    declared = spec("backprop", "linear_forward").checks
+    assert [(c.id, c.status, c.points, c.max_points) for c in result.checks] == [
+        (d.id, "failed", 0.0, d.points) for d in declared]
+    assert all(c.message == UNRELIABLE and set(c.counterexample) == {"x", "W", "b"} for c in result.checks)
 
 
 def test_a_stub_is_a_to_do_with_its_hint_and_no_input():
@@ -60,6 +82,7 @@ def test_a_fault_that_stops_a_function_skips_its_other_checks_and_keeps_the_tota
     assert (result.score, result.max_score) == (0, sum(c.points for c in declared.checks))
     first, *rest = result.checks
     assert first.message == f"the {fault} itself" and first.points == 0
+    assert set(first.counterexample) == {"dout", "x", "W"}  # the input it stopped on
     assert rest and all((c.status, c.points, c.message) == ("skipped", 0.0, f"not run: {why}") for c in rest)
     assert [c.max_points for c in rest] == [c.points for c in declared.checks[1:]]
 

@@ -69,6 +69,14 @@ def test_an_offset_and_per_feature_patterns():
     assert said(np.array([1.0, 2.0]) + np.array([0.5, -0.5]), np.array([1.0, 2.0])) is None  # 1-D: no axis to speak of
 
 
+def test_noise_is_not_called_a_pattern():
+    noise = np.array([[0.1, 0.25, 0.3], [0.45, 0.5, 0.65]])
+    assert said(W + noise) is None
+    assert said(np.where(W < 0, 0, W + 0.5)) is None  # not only the negative entries are wrong
+    assert said(0.5, 0.0) is None  # one value: no offset to speak of
+    assert said(None) is None and said("text") is None
+
+
 def test_a_pattern_along_an_axis_of_size_one_is_not_claimed():
     want = np.array([[1.0, 2.0, 4.0]])
     assert said(want + np.array([[0.5, -1.0, 2.0]]), want) is None
@@ -86,10 +94,12 @@ def test_zeros_transposes_and_relu_shapes():
 
 
 def test_nan_and_inf_say_where_they_come_from():
-    assert said(np.where(W > 0, W, np.nan)).startswith("your result contains NaN where the reference is finite: "
-                                                      "NaN usually comes from 0/0")
-    assert said(np.where(W > 0, W, np.inf)).startswith("your result contains inf where the reference is finite: "
-                                                      "inf usually comes from dividing by 0 or from exp")
+    assert said(np.where(W > 0, W, np.nan)) == (
+        "your result contains NaN where the reference is finite: NaN usually comes from 0/0 (a count, a variance or "
+        "1 - beta**t that is 0, e.g. with t = 0 on the first step), log(0) or the square root of a negative number")
+    assert said(np.where(W > 0, W, np.inf)) == (
+        "your result contains inf where the reference is finite: inf usually comes from dividing by 0 or from exp of "
+        "a large number (subtract the maximum first)")
     assert said(W, np.where(W > 0, W, np.nan)) is None  # the reference itself is not finite: nothing to say
 
 
@@ -115,6 +125,11 @@ def test_the_first_differing_output_is_described_by_its_name():
     got, want = (np.ones(2), 2 * W), (np.ones(2), W)
     assert observations(got, want, TOL, X, ("dx", "dW")) == [f"dW: {FACTOR.format('exactly twice', '')}"]
     assert observations((np.ones(2), W), want, TOL, X, ("dx", "dW")) == []
+
+
+def test_outputs_nested_in_outputs_are_described_by_their_path():
+    got, want = {"grads": (np.ones(2), 2 * W)}, {"grads": (np.ones(2), W)}
+    assert observations(got, want, TOL, X) == [f"grads: output 1: {FACTOR.format('exactly twice', '')}"]
 
 
 def test_which_outputs_agree():
