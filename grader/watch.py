@@ -46,7 +46,9 @@ def _saves(session: Session):
 
     path = session.submission.path
     folder = path if path.is_dir() else path.parent
-    yield from watch_files(folder, debounce=50, step=20, rust_timeout=0,
+    # every half second without an event the sources are compared anyway (``refresh``), so a save
+    # made while the watcher was being set up, or one the file system did not report, is not lost
+    yield from watch_files(folder, debounce=50, step=20, rust_timeout=500, yield_on_timeout=True,
                            watch_filter=lambda _, changed: changed.endswith((".py", ".ipynb", ".zip")))
 
 
