@@ -174,3 +174,21 @@ def test_nesting_beyond_the_limit_is_refused_when_decoding():
     for _ in range(MAX_DEPTH + 1):
         within = [within]
     decode(within)
+
+
+# -- an input is unchanged only when it is the same data ---------------------------------------------------
+def test_the_same_data_is_recognised_nan_included():
+    nan = float("nan")
+    assert codec.same_data(np.array([1.0, np.nan]), np.array([1.0, np.nan]))
+    assert codec.same_data(np.array([1, 2]), np.array([1, 2]))
+    assert codec.same_data([1, (2.0, nan)], [1, (2.0, nan)]) and codec.same_data({"m": nan}, {"m": nan})
+
+
+@pytest.mark.parametrize("a,b", [
+    (np.array([1.0, 2.0]), np.array([1.0, 2.5])), (np.array([1.0, 2.0]), np.array([1.0, 2.0], dtype=np.float32)),
+    (np.array([1.0, np.nan]), np.array([1.0, 2.0])), (np.zeros(2), np.zeros((1, 2))), (np.zeros(2), [0.0, 0.0]),
+    ([1, 2], (1, 2)), ([1, 2], [1, 2, 3]), ([1, 2], [1, 3]), ({"m": 1}, {"v": 1}), ({"m": 1}, {"m": 2}),
+    (1.0, 2.0), (1.0, float("nan")), (1, 2), (1, 1.0), ("a", "b"),
+])
+def test_a_change_of_value_type_dtype_or_shape_is_seen(a, b):
+    assert not codec.same_data(a, b) and not codec.same_data(b, a)

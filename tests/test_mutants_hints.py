@@ -101,6 +101,7 @@ def test_nan_and_inf_say_where_they_come_from():
         "your result contains inf where the reference is finite: inf usually comes from dividing by 0 or from exp of "
         "a large number (subtract the maximum first)")
     assert said(W, np.where(W > 0, W, np.nan)) is None  # the reference itself is not finite: nothing to say
+    assert said(np.zeros(2), np.array([np.nan, 1.0])) is None
 
 
 def test_outputs_that_run_one_step_ahead_or_behind():

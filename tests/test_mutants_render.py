@@ -68,6 +68,7 @@ def test_text_has_a_table_per_exercise_and_the_score_line():
                 "? missing"):
         assert row in text, row
     assert "Note: student code was not confined" not in text
+    assert [w for w in text.splitlines()[1].split() if w.isalpha()] == ["function", "status", "points", "note"]
 
 
 def test_text_reports_each_problem_with_its_input_and_likely_mistake_and_lists_to_dos_apart():
@@ -90,6 +91,7 @@ def test_text_shows_notes_as_text_and_says_when_nothing_confined_the_code():
     assert text.startswith(f"Note: {HOSTILE}")
     assert "Note: student code was not confined by the kernel here" in text
     assert "(seed 7, 2.3 s, cuda:0)" in text
+    assert "(seed 7, 2.3 s, cpu)" in render_text(_result({"isolation": "landlock-abi-4"}))  # no device named: cpu
     empty = render_text(GradeResult("s", 0, 0.0, {}, []))
     assert "Nothing to grade" in empty and "Problems" not in empty and "To do" not in empty
 
@@ -107,6 +109,18 @@ def test_text_prints_inputs_in_four_digits_and_small_arrays_whole():
     assert "name = 'adam'" in text
 
 
+def test_text_indents_a_long_input_under_its_name_and_abbreviates_a_large_one():
+    wide = CheckResult("m.f.c", "failed", 0.0, 1.0, "wrong", {"x": [[float(i) for i in range(30)]] * 3,
+                                                               "big": list(range(300))})
+    text = render_text(GradeResult("s", 0, 0.0, {}, [ExerciseResult("m", [FunctionResult("f", "failed", [wide])])]))
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("      x = [["))
+    rest = lines[first + 1:next(i for i, line in enumerate(lines) if line.startswith("      big = "))]
+    assert len(rest) > 2 and all(line.startswith(" " * len("      x = ")) for line in rest)
+    big = next(line for line in lines if line.startswith("      big = "))
+    assert "..." in big and "150" not in big  # more than 200 numbers: the ends only
+
+
 # -- JUnit --------------------------------------------------------------------------------------------
 def test_junit_counts_each_kind_of_case_and_gives_points_per_check():
     root = ET.fromstring(render_junit(RESULT).split("\n", 1)[1])
@@ -120,8 +134,9 @@ def test_junit_counts_each_kind_of_case_and_gives_points_per_check():
     failure = failing.find("failure")
     assert failure.get("message") == "return value differs at index (1,): got 2, expected 1"
     assert failure.get("type") == "failed"
-    assert 'smallest failing input: {"x": [0.5, 1.25], "axis": -1}' in failure.text
-    assert f"likely mistake (softmax.wrong_axis): You normalised over rows {HOSTILE}" in failure.text
+    assert failure.text.splitlines() == ["return value differs at index (1,): got 2, expected 1", f"how it differs: {HOSTILE}",
+                                         'smallest failing input: {"x": [0.5, 1.25], "axis": -1}',
+                                         f"likely mistake (softmax.wrong_axis): You normalised over rows {HOSTILE}"]
     assert cases[("activations.relu", "zero_at_zero")].find("properties/property").get("value") == "0.5/0.5"
     assert cases[("activations.tanh", "matches_torch")].find("error").get("type") == "error"
     assert cases[("activations.sigmoid", "matches_torch")].find("error") is not None
@@ -148,13 +163,14 @@ def test_markdown_has_a_row_per_function_and_fenced_problems():
     assert text.rstrip().endswith("<sub>seed 7 · 2.3 s · cpu</sub>")
     assert "### Problems" not in render_markdown(GradeResult("s", 0, 0.0, {}, []))
     assert "### Notes" not in render_markdown(RESULT)
+    assert "<sub>seed 7 · 2.3 s · cpu</sub>" in render_markdown(_result({}))
 
 
 # -- Gradescope and Classroom ---------------------------------------------------------------------------
 def test_gradescope_has_a_test_per_function_with_its_feedback():
     document = json.loads(render_gradescope(RESULT))
     assert (document["score"], document["max_score"], document["execution_time"]) == (SCORE, TOTAL, 2.345)
-    assert document["output"] == "gradelab: 2.5/11.5 (seed 7)"
+    assert document["output"] == "gradelab: 2.5/11.5 (seed 7)" and document["visibility"] == "visible"
     tests = {t["name"]: t for t in document["tests"]}
     assert tests["activations.relu"] == {"name": "activations.relu", "score": 1.5, "max_score": 1.5, "status": "passed",
                                          "output": "passed", "visibility": "visible"}
@@ -167,7 +183,7 @@ def test_gradescope_has_a_test_per_function_with_its_feedback():
 
 def test_classroom_has_a_test_per_function_and_never_reads_a_withheld_grade_as_zero():
     document = json.loads(render_classroom(RESULT))
-    assert (document["status"], document["max_score"]) == ("fail", TOTAL)
+    assert (document["version"], document["status"], document["max_score"]) == (1, "fail", TOTAL)
     tests = {t["name"]: t for t in document["tests"]}
     assert tests["activations.relu"]["status"] == "pass" and tests["activations.relu"]["message"] == "passed"
     assert tests["activations.softmax"]["message"] == "failed: return value differs at index (1,): got 2, expected 1"
@@ -176,7 +192,7 @@ def test_classroom_has_a_test_per_function_and_never_reads_a_withheld_grade_as_z
     passing = GradeResult("s", 0, 0.0, {}, [ExerciseResult("activations", [RESULT.exercises[0].functions[0]])])
     assert json.loads(render_classroom(passing))["status"] == "pass"
     withheld_document = json.loads(render_classroom_withheld("two files changed"))
-    assert (withheld_document["status"], withheld_document["max_score"]) == ("error", 0)
+    assert (withheld_document["version"], withheld_document["status"], withheld_document["max_score"]) == (1, "error", 0)
     assert withheld_document["tests"][0]["message"] == "two files changed"
 
 
@@ -220,7 +236,7 @@ def test_a_withheld_grade_names_each_file_and_never_reads_as_a_score():
     assert "| ``tests/`odd`\\|name.py`` | changed since the release |" in markdown
     assert "1 protected file changed." in withheld.render_markdown(VIOLATIONS[:1])
     root = ET.fromstring(withheld.render_junit(VIOLATIONS).split("\n", 1)[1])
-    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("2", "2", "0")
+    assert root.tag == "testsuites" and (root.get("tests"), root.get("failures"), root.get("errors")) == ("2", "2", "0")
     case = next(root.iter("testcase"))
     assert case.get("name") == "tests/`odd`|name.py" and case.find("failure").get("message") == "changed since the release"
     assert case.find("failure").text == withheld.ADVICE

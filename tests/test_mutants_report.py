@@ -78,7 +78,9 @@ def test_the_summary_counts_the_class_and_ranks_what_students_share():
     assert "- scores of the 4 counted: mean 1.50, median 1, min 0, max 4" in text
     assert ("- seed 3, 9 examples per check, 2.5 s per call, isolation guard-only, landlock-abi-4; 12.3 s "
             "(2 results reused)") in text
-    assert "| gan | 1.50 | 4 |" in text and "| schedules | 0.00 | 1 |" in text
+    assert "| module | mean | max |\n| --- | --- | --- |\n| gan | 1.50 | 4 |\n| schedules | 0.00 | 1 |" in text
+    assert "| function | passed |" in text and "| check | students | input |" in text
+    assert "| student | status | reason |" in text and "| student | seconds |" in text
     assert "| gan.generator_loss | 25% |" in text and "| gan.discriminator_loss | 50% |" in text
     assert f"| `generator_loss.sign_flipped` | 2 | {md(HOSTILE)} (gan.generator_loss.matches_torch) |" in text
     inputs = text.split("## Minimal failing inputs seen most often", 1)[1].split("##", 1)[0]
@@ -135,3 +137,14 @@ def test_the_html_page_is_self_contained_and_escapes_student_text():
     gradebook = re.search(r"<h2>Gradebook</h2>(.*)</table>", page).group(1)
     assert '<tr class="ungradable"><td>eve</td><td>ungradable</td><td class="n"></td>' in gradebook
     assert '<tr class="graded"><td>ada</td><td>graded</td><td class="n">4</td><td class="n">4</td><td class="n">0</td><td></td></tr>' in gradebook
+    assert ('<tr><th>module</th><th>mean</th><th>max</th></tr><tr><td>gan</td><td class="n">1.50</td>'
+            '<td class="n">4</td></tr>') in page
+    assert "Slowest submissions" in text and '<tr><td>ada</td><td>graded</td><td class="n">4.0</td></tr>' in page
+
+
+def test_an_empty_class_page_says_none_and_draws_only_the_class_plots():
+    page = render_html(ClassResult(rows=[], settings=Settings(), columns=COLUMNS))
+    parsed = _Page()
+    parsed.feed(page)
+    assert parsed.images == 2  # scores and pass rates; no mistakes, no grading times
+    assert page.count("<p>None.</p>") == 4
