@@ -129,10 +129,10 @@ def mutmut_table(tests: tuple[str, ...], mutate: tuple[str, ...]) -> str:
             "use_setproctitle = false\n")
 
 
-def snapshot(name: str, without: tuple[str, ...] = ()) -> Path:
+def snapshot(name: str, without: tuple[str, ...] = (), work: Path = WORK) -> Path:
     """A fresh copy of the project's sources and tests, configured for the area ``name``; test
     files matching a pattern of ``without`` are left out (to measure what they add)."""
-    folder = WORK / name
+    folder = work / name
     shutil.rmtree(folder, ignore_errors=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", *without)
     for part in COPIED:
@@ -173,11 +173,12 @@ class AreaFailed(RuntimeError):
     """mutmut could not test an area (most often: a selected test fails without any mutant)."""
 
 
-def run_area(name: str, size: int, max_children: int, without: tuple[str, ...] = ()) -> tuple[int, dict[str, str], float]:
+def run_area(name: str, size: int, max_children: int, without: tuple[str, ...] = (),
+             work: Path = WORK) -> tuple[int, dict[str, str], float]:
     """Run mutmut over a sample of one area: its number of mutants, each sampled mutant's
     status, and the seconds it took."""
     started = time.perf_counter()
-    folder = snapshot(name, without)
+    folder = snapshot(name, without, work)
     if mutmut(folder, "-c", GENERATE) != 0:
         raise AreaFailed(f"mutmut could not write the mutants in {folder}:\n{log_tail(folder)}")
     everything = list(read_statuses(folder))
@@ -213,6 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once")
     parser.add_argument("--survivors", action="store_true", help="list every mutant the tests did not kill")
     parser.add_argument("--list", action="store_true", help="print each area's files and tests, and stop")
+    parser.add_argument("--work", type=Path, default=WORK, help=f"where the areas' folders go (default {WORK})")
     parser.add_argument("--without", action="append", default=[], metavar="GLOB",
                         help="leave out test files whose name matches (e.g. 'test_mutants_*'), to see what they add")
     args = parser.parse_args(argv)
@@ -226,7 +228,7 @@ def main(argv: list[str] | None = None) -> None:
     weighted, everything = 0.0, 0
     for name in args.areas or names:
         try:
-            total, statuses, seconds = run_area(name, args.sample, args.max_children, tuple(args.without))
+            total, statuses, seconds = run_area(name, args.sample, args.max_children, tuple(args.without), args.work)
         except AreaFailed as exc:
             print(f"{name:15} not measured: {exc}", flush=True)
             continue

@@ -192,3 +192,25 @@ def test_the_same_data_is_recognised_nan_included():
 ])
 def test_a_change_of_value_type_dtype_or_shape_is_seen(a, b):
     assert not codec.same_data(a, b) and not codec.same_data(b, a)
+
+
+def test_the_child_names_exactly_the_arguments_a_call_changed_in_place():
+    x, state, lr = np.arange(3.0), {"m": [np.zeros(2), 1]}, 0.1
+    before = codec.snapshot(((x, state), {"lr": lr, "grads": [np.ones(2)]}))
+    assert codec.changed(before, (x, state), {"lr": lr, "grads": [np.ones(2)]}) == []
+    x[1] = 7.0
+    state["m"][0][0] = 1.0
+    assert codec.changed(before, (x, state), {"lr": 0.2, "grads": [np.ones(2)]}) == [0, 1, "lr"]
+    grads = [np.ones(2)]
+    before = codec.snapshot(((), {"grads": grads}))
+    grads[0] *= 2
+    assert codec.changed(before, (), {"grads": grads}) == ["grads"]
+
+
+def test_a_snapshot_is_a_deep_copy_of_plain_data_and_skips_objects():
+    value = (np.ones(2), [{"k": np.zeros(1)}], 3, 2.5, "s", None, True, np.float32(1.5))
+    copy = codec.snapshot(value)
+    assert type(copy) is tuple and codec.same_data(copy, value)
+    assert copy[0] is not value[0] and copy[1][0]["k"] is not value[1][0]["k"]
+    opaque = object()
+    assert codec.same_data(codec.snapshot([opaque]), [object()])  # a student's own object is never compared
