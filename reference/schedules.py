@@ -27,8 +27,7 @@ HORIZON = 64
 
 def _schedule(lr, epochs, make):
     """The learning rate at epochs ``0..epochs`` of the scheduler ``make(optimizer)``."""
-    param = torch.zeros(1, requires_grad=True)
-    optimizer = torch.optim.SGD([param], lr=lr)
+    optimizer = _rates_only(lr)
     scheduler = make(optimizer)
     rates = []
     for _ in range(epochs + 1):
@@ -36,6 +35,23 @@ def _schedule(lr, epochs, make):
         optimizer.step()       # a no-op (no gradient), so the scheduler sees the usual order
         scheduler.step()
     return tuple(rates)
+
+
+def _rates_only(lr):
+    """An optimizer with one parameter group and no parameters, whose step does nothing.
+
+    The schedulers read and write only ``param_groups``; a real ``torch.optim.SGD`` would do the
+    same here, but its constructor imports ``torch._dynamo`` on first use (seconds on a cold run).
+    """
+    class RatesOnly(torch.optim.Optimizer):
+        def __init__(self):  # Optimizer.__init__ is the part that imports torch._dynamo
+            self.defaults, self.state = {"lr": lr}, {}
+            self.param_groups = [{"params": [], "lr": lr}]
+
+        def step(self, closure=None):
+            return None
+
+    return RatesOnly()
 
 
 @lru_cache(maxsize=512)

@@ -99,3 +99,20 @@ def test_warmup_equals_linear_lr(warmup):
         assert _close(ref.linear_warmup(0.4, e, warmup), optimizer.param_groups[0]["lr"])
         optimizer.step()
         scheduler.step()
+
+
+def test_the_optimizer_stand_in_gives_the_rates_a_real_optimizer_gets():
+    """The oracles run the schedulers on a parameterless optimizer (a real one's constructor
+    imports torch._dynamo); a real SGD optimizer sees exactly the same rates."""
+    makers = [lambda o: lr_scheduler.StepLR(o, step_size=3, gamma=0.3),
+              lambda o: lr_scheduler.ExponentialLR(o, gamma=0.8),
+              lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=9, eta_min=0.01),
+              lambda o: lr_scheduler.LambdaLR(o, lr_lambda=lambda e: min(1.0, (e + 1) / 4))]
+    for make in makers:
+        optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.7)
+        scheduler, real = make(optimizer), []
+        for _ in range(10):
+            real.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            scheduler.step()
+        assert ref._schedule(0.7, 9, make) == tuple(real)
