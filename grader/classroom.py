@@ -260,17 +260,26 @@ def _is_class_folder(path: Path) -> bool:
 
 
 def _unique_ids(entries: list[Path]) -> list[str]:
-    """Entry names without their suffix; the full name where that collides, then a number."""
-    short = [e.name[: -len(e.suffix)] if e.suffix.lower() in SUFFIXES and e.stem else e.name for e in entries]
-    counts = Counter(short)
+    """Entry names without their suffix; the full name where that collides, then a number.
+
+    Names are made printable first (a name that is not UTF-8 gets U+FFFD where its bytes were
+    not), and two ids never differ only in case: each one names a student's files in the output
+    folder, which may be on a file system that ignores case.
+    """
+    from grader.protocol import clean_text
+
+    names = [clean_text(e.name) or "student" for e in entries]
+    short = [name[: -len(e.suffix)] if e.suffix.lower() in SUFFIXES and e.stem else name
+             for name, e in zip(names, entries)]
+    counts = Counter(name.casefold() for name in short)
     ids, taken = [], set()
-    for name, entry in zip(short, entries):
-        candidate = name if counts[name] == 1 else entry.name
+    for name, full in zip(short, names):
+        candidate = name if counts[name.casefold()] == 1 else full
         unique, n = candidate, 1
-        while unique in taken:
+        while unique.casefold() in taken:
             n += 1
             unique = f"{candidate}-{n}"
-        taken.add(unique)
+        taken.add(unique.casefold())
         ids.append(unique)
     return ids
 
@@ -335,9 +344,9 @@ def content_hash(path: Path) -> str:
 
 
 def _hash_file(digest, path: Path, follow: bool = False) -> None:
-    digest.update(path.name.encode() + b"\0")
+    digest.update(os.fsencode(path.name) + b"\0")  # the name's bytes, UTF-8 or not
     if path.is_symlink() and not follow:
-        digest.update(b"link:" + os.readlink(path).encode(errors="surrogateescape"))
+        digest.update(b"link:" + os.fsencode(os.readlink(path)))
     elif path.is_file():
         try:
             with open(path, "rb") as handle:

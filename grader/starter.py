@@ -63,11 +63,19 @@ def pin_for(url: Optional[str], ref: Optional[str], source: Path = SOURCE_ROOT) 
 
 
 def public_url(url: str) -> str:
-    """A URL CI can fetch without secrets: ``git@host:org/repo`` becomes ``https://host/org/repo``."""
+    """A URL CI can fetch without secrets: ``git@host:org/repo`` becomes ``https://host/org/repo``,
+    and any user name or token written into the URL (``https://user:TOKEN@host/...``, as a
+    credential-carrying ``origin`` often is) is dropped, since every student's workflow and
+    README show it.  A URL that would not stay one word in the workflow is refused."""
     scp = re.fullmatch(r"[\w.-]+@([\w.-]+):(?!//)(.+)", url)
     if scp:
-        return f"https://{scp.group(1)}/{scp.group(2)}"
-    return re.sub(r"^ssh://[\w.-]+@", "https://", url)
+        url = f"https://{scp.group(1)}/{scp.group(2)}"
+    url = re.sub(r"^ssh://", "https://", url)
+    url = re.sub(r"^([A-Za-z][\w+.-]*://)[^/@]*@", r"\1", url)  # userinfo: a user, a token, or both
+    if not re.fullmatch(r"[\w.~:/%+@=-]+", url) or "@" in url:
+        raise ReleaseError(f"the grader URL {url!r} cannot be written into the workflow (spaces, quotes or "
+                           "'@' in it); pass --grader-url with a plain https URL")
+    return url
 
 
 def _git(folder: Path, *args: str) -> str:

@@ -12,10 +12,12 @@ its own module (a note says why), while a notebook given alone is a usage error.
 
 from __future__ import annotations
 
+import lzma
 import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Optional
@@ -67,7 +69,7 @@ def _open(path: str | Path) -> Submission:
         if path.stem not in MODULES:
             raise SubmissionError(f"{label!r} is not named after an exercise module; rename it to one "
                                   f"of: {', '.join(m + '.py' for m in MODULES)}")
-        _readable(path)
+        _readable(path, label)
         return Submission(label, {path.stem: path})
     if suffix == ".zip":
         return _from_zip(path, label)
@@ -76,9 +78,19 @@ def _open(path: str | Path) -> Submission:
     raise SubmissionError(f"cannot grade {label!r}: expected a directory, a .py, an .ipynb or a .zip")
 
 
-def _readable(path: Path) -> None:
+#: The most a module's source may hold; a real exercise module is a few kilobytes.
+MODULE_BYTES = 5 * 2**20
+
+
+def _readable(path: Path, label: str, limit: Optional[int] = MODULE_BYTES) -> None:
+    """Refuse a file that cannot be read, or a module far larger than any exercise module (it
+    would be read whole, copied into the sandbox and parsed)."""
     try:
-        path.read_bytes()
+        if limit is not None and path.stat().st_size > limit:
+            raise SubmissionError(f"{path.name} in {label!r} is larger than {MODULE_BYTES // 2**20} MB; "
+                                  "an exercise module is a few kilobytes of code")
+        with open(path, "rb") as handle:
+            handle.read(1)
     except OSError as exc:
         raise SubmissionError(f"cannot read {str(path)!r}: {exc.strerror}") from None
 
@@ -116,14 +128,14 @@ def _named(folder: Path, label: str, suffix: str) -> dict[str, Path]:
         if file.is_symlink() and root not in file.resolve().parents:
             raise SubmissionError(f"{file.name} in {label!r} is a link to a file outside the submission; "
                                   "hand in the file itself")
-        _readable(file)
+        _readable(file, label, MODULE_BYTES if suffix == ".py" else None)  # a notebook has its own limit
     return files
 
 
 #: Limits on a zip archive: members, bytes once unpacked (all and each), compression ratio.
 ZIP_MEMBERS = 10_000
 ZIP_TOTAL_BYTES = 50 * 2**20
-ZIP_MODULE_BYTES = 5 * 2**20
+ZIP_MODULE_BYTES = MODULE_BYTES
 ZIP_RATIO = 100
 
 
@@ -141,7 +153,8 @@ def _from_zip(path: Path, label: str) -> Submission:
             except BaseException:
                 shutil.rmtree(temporary, ignore_errors=True)
                 raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, ValueError,
+            NotImplementedError, zlib.error, lzma.LZMAError) as exc:  # corrupt or unsupported compressed data
         if isinstance(exc, SubmissionError):
             raise
         raise SubmissionError(f"cannot read {label!r} as a zip archive: {exc}") from None

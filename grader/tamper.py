@@ -12,7 +12,8 @@ Three looks at the student's repository, each a list of :class:`Violation`:
   (``conftest.py``, ``sitecustomize.py``, ``usercustomize.py``) and symbolic links.
 
 Git runs with external diff drivers and text conversion off, so nothing the repository
-configures is executed.
+configures is executed.  Paths keep their bytes (a name that is not UTF-8 is still found on
+disk, so a link cannot hide behind an odd name); reports show them cleaned.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from pathlib import Path, PurePosixPath
 from typing import Optional
 
 from grader.manifest import RELEASE_PATH, Manifest, digest, is_protected
+from grader.protocol import clean_text
 
 #: Files that run by themselves when Python starts or pytest collects.
 AUTORUN = {"conftest.py": "pytest runs it before any test", "sitecustomize.py": "Python runs it at start-up",
-           "usercustomize.py": "Python runs it at start-up"}
+           "usercustomize.py": "Python runs it at start-up",
+           ".pth file": "Python runs its import lines at start-up from a site folder"}
 
 
 class TamperError(ValueError):
@@ -122,13 +125,16 @@ def against_manifest(root: Path, present: set[str], trusted: Manifest, trusted_t
 
 
 def autorun_files(paths: set[str]) -> list[Violation]:
-    """``conftest.py``, ``sitecustomize.py`` and ``usercustomize.py`` (or such a package) anywhere,
-    ``exercises/`` included."""
+    """``conftest.py``, ``sitecustomize.py`` and ``usercustomize.py`` (or such a package) and
+    ``.pth`` files anywhere, ``exercises/`` included, in any case (a file system that ignores
+    case finds ``Conftest.py`` as ``conftest.py``)."""
     found = []
     for path in sorted(paths):
-        parts = PurePosixPath(path).parts
+        parts = [part.casefold() for part in PurePosixPath(path).parts]
         names = [part for part in parts if part in AUTORUN]
         names += [part + ".py" for part in parts[:-1] if part + ".py" in AUTORUN]
+        if parts and parts[-1].endswith(".pth"):
+            names.append(".pth file")
         if names:
             found.append(Violation(path, f"a {names[0]} is never allowed"))
     return found
@@ -143,9 +149,12 @@ def links(root: Path, paths: set[str]) -> list[Violation]:
 def why_protected(path: str) -> str:
     """Why a file outside ``exercises/`` matters to grading, in a few words."""
     name = PurePosixPath(path)
-    autorun = [part for part in name.parts if part in AUTORUN or part + ".py" in AUTORUN]
+    folded = [part.casefold() for part in name.parts]
+    autorun = [part for part in folded if part in AUTORUN or part + ".py" in AUTORUN]
     if autorun:
         return AUTORUN[autorun[0].removesuffix(".py") + ".py"]
+    if folded and folded[-1].endswith(".pth"):
+        return AUTORUN[".pth file"]
     if not is_protected(path):
         return "inside exercises/, but not something a submission may hold"
     if path.startswith(".github/workflows/"):
@@ -179,12 +188,13 @@ def _git(root: Path, *args: str) -> str:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:
         done = subprocess.run(["git", "-c", "core.fsmonitor=false", "-c", "core.quotePath=false", "-C", str(root), *args],
-                              capture_output=True, encoding="utf-8", errors="replace",
+                              capture_output=True, encoding="utf-8", errors="surrogateescape",
                               env=env, timeout=60)
     except FileNotFoundError:
         raise TamperError("git is not installed; `grade ci` compares commits with git") from None
     except subprocess.TimeoutExpired:
         raise TamperError(f"git {args[0]} took longer than a minute") from None
     if done.returncode != 0:
-        raise TamperError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"git {args[0]} failed")
+        message = clean_text(done.stderr).strip()
+        raise TamperError(message.splitlines()[-1] if message else f"git {args[0]} failed")
     return done.stdout

@@ -338,3 +338,31 @@ def test_annotation_text_cannot_break_out_of_its_line():
     assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
     assert definitions("def f():\n    pass\n\n\ndef f():\n    return 1\n") == {"f": 5}
     assert definitions("(" * 100_000) == {}
+
+
+def test_autorun_files_in_any_case_and_pth_files_withhold_the_grade(starter, tmp_path):
+    """A file system that ignores case finds `Conftest.py` as `conftest.py`; a `.pth` file runs
+    its import lines when Python starts with its folder as a site folder."""
+    repo = clone(starter, tmp_path / "repo")
+    commit(repo, {"exercises/Conftest.py": "x = 1\n", "exercises/SiteCustomize.py": "x = 1\n",
+                  "exercises/evil.pth": "import os\n", "exercises/notes.PTH": "import os\n"})
+    files = _withheld(ci(starter, repo, "--summary", str(tmp_path / "summary.md")), tmp_path / "summary.md")
+    assert set(files) == {"exercises/Conftest.py", "exercises/SiteCustomize.py", "exercises/evil.pth",
+                          "exercises/notes.PTH"}
+    assert "pytest runs it" in files["exercises/Conftest.py"] and "start-up" in files["exercises/evil.pth"]
+
+
+def test_a_link_whose_name_is_not_utf8_is_still_found(starter, tmp_path):
+    """git prints the name's raw bytes; read as text with replacement, the name no longer
+    matched the file on disk and the link went unseen."""
+    repo = clone(starter, tmp_path / "repo")
+    os.symlink("/etc", os.fsdecode(bytes(repo / "exercises") + b"/\xffdata"))
+    os.symlink("../README.md", os.fsdecode(bytes(repo / "exercises") + b"/odd\xfe.py"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "links")
+    done = ci(starter, repo, "--summary", str(tmp_path / "summary.md"), "--junit", str(tmp_path / "junit.xml"))
+    files = _withheld(done, tmp_path / "summary.md")
+    assert set(files) == {"exercises/?data", "exercises/odd?.py"}  # shown cleaned: a ? where a byte was
+    assert all("symbolic link" in reason for reason in files.values())
+    assert "::error file=exercises/?data,title=grade withheld::" in done.stdout
+    JUnitXml.fromfile(str(tmp_path / "junit.xml"))  # still valid XML

@@ -388,3 +388,47 @@ def test_a_generated_notebook_runs_end_to_end_in_a_kernel(tmp_path):
 def _plain(cell) -> str:
     text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def test_many_magic_lines_are_blanked_in_linear_time():
+    """Each IPython line used to be tried back into the whole cell, one parse per line: a cell
+    of a few thousand `!ls` lines took minutes, and a notebook may hold millions."""
+    import time
+
+    cell = "import numpy as np\ns = '''\n%not a magic\n'''\n" + "!ls\n" * 5000 + "y = 1\n"
+    started = time.perf_counter()
+    stripped = strip_magics(cell)
+    assert time.perf_counter() - started < 5
+    assert stripped.source.count("\npass") == 5000 and "%not a magic" in stripped.source
+    assert len(stripped.removed) == 5000
+
+
+def test_a_notebook_with_thousands_of_code_cells_is_refused_in_one_line(tmp_path):
+    from grader.notebook.reading import CODE_CELLS
+
+    cells = [nbformat.v4.new_code_cell(f"x{i} = {i}") for i in range(CODE_CELLS + 1)]
+    cells.append(nbformat.v4.new_code_cell("def sigmoid(x):\n    return x"))
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), str(tmp_path / "activations.ipynb"))
+    with pytest.raises(SubmissionError, match="code cells, more than"):
+        open_submission(tmp_path / "activations.ipynb")
+    done = grade("run", "activations", "--submission", str(tmp_path / "activations.ipynb"))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("cell", [
+    {"cell_type": "code", "source": "def sigmoid(x):\n    return x", "metadata": {"tags": [1, None, ["gradelab:x"]]}},
+    {"cell_type": "code", "source": ["def sigmoid(x):\n", "    return x"], "metadata": "not a dict"},
+    {"cell_type": "code", "source": "def sigmoid(x):\n    return x\n# \ud800", "metadata": {}},
+    {"cell_type": "code", "source": "def sigmoid(x):\n    return x", "metadata": {"gradelab": {"module": ["activations"]}}},
+])
+def test_odd_cell_metadata_and_text_never_raise(tmp_path, cell):
+    path = tmp_path / "activations.ipynb"
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {"gradelab": {"module": {}}},
+                                "cells": [cell]}))
+    try:
+        submission = open_submission(path)
+    except SubmissionError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert list(submission.files) == ["activations"]
+        submission.files["activations"].read_text(encoding="utf-8")

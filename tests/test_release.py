@@ -217,3 +217,32 @@ def test_the_pinned_url_is_one_ci_can_fetch_without_secrets():
     assert public_url("git@github.com:my-course/grader.git") == "https://github.com/my-course/grader.git"
     assert public_url("ssh://git@github.com/my-course/grader") == "https://github.com/my-course/grader"
     assert public_url(GRADER_URL) == GRADER_URL
+
+
+def test_the_workflow_refuses_to_grade_unconfined(course_release, full_release):
+    """Without Landlock a student's code can write where the runner can (the grader's own
+    modules, the step summary), so the released workflow grades only where it holds."""
+    for release_ in (course_release, full_release):
+        script = _workflow(release_)["jobs"]["grade"]["steps"][3]["run"]
+        assert script.count("grade ci ") == 1 and "grade ci --require-isolation " in script
+
+
+def test_a_token_in_the_grader_url_never_reaches_the_release(tmp_path):
+    """An `origin` such as https://user:TOKEN@host/... would be shown to every student."""
+    from grader.starter import ReleaseError, public_url
+
+    assert public_url("https://x-access-token:ghp_secret@github.com/c/grader.git") == "https://github.com/c/grader.git"
+    assert public_url("https://ghp_secret@github.com/c/grader") == "https://github.com/c/grader"
+    assert public_url("ssh://git@github.com:22/c/grader") == "https://github.com:22/c/grader"
+    for bad in ('https://h/a"b', "https://h/a b", "https://h/a\nb"):
+        with pytest.raises(ReleaseError):
+            public_url(bad)
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "course.toml").write_text(COURSE)
+    done = grade("release", "--out", "out", "--course", "course.toml", "--grader-ref", COMMIT, "--grader-url",
+                 "https://teacher:ghp_secret@example.org/course/grader.git", "--trusted-manifest", "t.json", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    released = " ".join(p.read_text() for p in (folder / "out").rglob("*") if p.is_file())
+    assert "ghp_secret" not in released and "teacher" not in released
+    assert "git+https://example.org/course/grader.git@" in released

@@ -350,3 +350,58 @@ def test_the_oracle_memo_answers_a_repeated_question_from_memory():
     memo.get_or_compute("x", quadratic([1.0, 2.0]), compute)
     memo.get_or_compute("x", quadratic([1.0, 3.0]), compute)
     assert (memo.misses, memo.hits) == (4, 2)
+
+
+def _corrupted(path, compression):
+    """A zip whose one module's compressed bytes are damaged (its CRC is never reached)."""
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        archive.writestr("exercises/derivatives.py", SOLUTION * 4)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"exercises/derivatives.py") + len("exercises/derivatives.py")
+    for k in range(start + 12, start + 60):
+        data[k] ^= 0x5A
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_LZMA])
+def test_damaged_compressed_data_in_a_zip_is_a_submission_error(tmp_path, compression):
+    """zlib and lzma raise their own errors on damaged data; those escaped as a grader failure."""
+    from grader.submission import SubmissionError, open_submission
+
+    with pytest.raises(SubmissionError, match="as a zip archive"):
+        open_submission(_corrupted(tmp_path / "damaged.zip", compression))
+
+
+def test_a_module_far_larger_than_code_is_refused_without_reading_it(tmp_path):
+    from grader.submission import SubmissionError, open_submission
+
+    (tmp_path / "sub").mkdir()
+    with open(tmp_path / "sub" / "derivatives.py", "wb") as handle:
+        handle.truncate(8 * 2**30)  # sparse: 8 GB that would be read whole, copied and parsed
+    (tmp_path / "derivatives.py").symlink_to(tmp_path / "sub" / "derivatives.py")
+    for path in (tmp_path / "sub", tmp_path / "derivatives.py"):
+        with pytest.raises(SubmissionError, match="larger than 5 MB"):
+            open_submission(path)
+
+
+def test_names_that_are_not_utf8_or_differ_only_in_case_still_get_their_own_rows(tmp_path):
+    """A name that is not UTF-8 stopped the whole report (hashing and writing it); two names
+    that differ only in case would share one result file on a file system that ignores case."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "Dana.py").write_text("x = 1\n")
+    (folder / "dana").mkdir()
+    (folder / "dana" / "derivatives.py").write_text("x = 1\n")
+    (folder / os.fsdecode(b"\xffodd.py")).write_text("x = 1\n")
+    _corrupted(tmp_path / "class" / "eve.zip", zipfile.ZIP_DEFLATED)
+    students = classroom.discover([str(folder)])
+    assert len({s.id.casefold() for s in students}) == 4
+    assert all(s.id.encode("utf-8") for s in students)
+    done = grade("report", str(folder), "derivatives", "--max-examples", "1", "--jobs", "1",
+                 "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    rows = gradebook(tmp_path / "out")
+    assert len(rows) == 4 and rows["eve"]["status"] == "invalid" and "zip archive" in rows["eve"]["reason"]
+    assert {row["status"] for name, row in rows.items() if name != "eve"} == {"graded"}
+    assert len({p.name.casefold() for p in (tmp_path / "out" / "students").iterdir()}) == 3

@@ -118,8 +118,10 @@ class Outputs:
         self._write("gradescope", withheld.render_gradescope(problems))
         self._write("classroom", classroom.render_classroom_withheld(withheld.summary_line(problems)))
         self._summary(withheld.render_markdown(problems))
-        for problem in problems:
-            where = annotations.escape_property(problem.path)
+        from grader.protocol import clean_text
+
+        for problem in problems:  # a path that is not UTF-8 is shown with U+FFFD where its bytes were
+            where = annotations.escape_property(clean_text(problem.path))
             click.echo(f"::error file={where},title=grade withheld::{annotations.escape_data(problem.reason)}")
         click.echo(f"grade: {withheld.summary_line(problems)} (see the summary)", err=True)
 

@@ -134,7 +134,8 @@ def _write_outputs(report, folder: Path) -> None:
     for name, render in (("gradebook.csv", render_gradebook), ("summary.md", render_summary),
                          ("report.html", render_html)):
         try:
-            folder.joinpath(name).write_text(render(report), encoding="utf-8")
+            # errors="replace": a path that is not UTF-8 (quoted in a reason) never stops the report
+            folder.joinpath(name).write_text(render(report), encoding="utf-8", errors="replace")
         except OSError as exc:
             raise click.UsageError(f"cannot write {folder / name}: {exc.strerror}") from None
 

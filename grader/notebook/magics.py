@@ -46,13 +46,28 @@ def _blank_lines(lines: list[str], removed: list[str]) -> tuple[str, tuple[str, 
     blanked = list(lines)
     for i in candidates:
         blanked[i] = _indent(lines[i]) + "pass"
-    if _parses("\n".join(blanked)):
-        for i in candidates:  # a candidate inside a string or an expression is put back
-            trial = blanked[:i] + [lines[i]] + blanked[i + 1:]
-            if _parses("\n".join(trial)):
-                blanked = trial
+    tree = _tree("\n".join(blanked))
+    if tree is not None and candidates:
+        # A candidate is put back when it lies inside a string literal the short scan missed:
+        # at the start of a statement no IPython line is Python, so a string is the only place
+        # where the original line can stand.  One parse finds every string; one more checks.
+        inside = _string_lines(tree)
+        trial = [lines[i] if i in inside else blanked[i] for i in range(len(lines))]
+        if trial != blanked and _parses("\n".join(trial)):
+            blanked = trial
     removed += [lines[i].strip() for i in candidates if blanked[i] != lines[i]]
     return "\n".join(blanked), tuple(removed)
+
+
+def _string_lines(tree: ast.AST) -> set[int]:
+    """Indexes (from 0) of the lines that begin inside a string literal spanning several lines."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))):
+            end = getattr(node, "end_lineno", None)
+            if end is not None and end > node.lineno:
+                inside.update(range(node.lineno, end))  # line numbers lineno+1..end, as indexes
+    return inside
 
 
 def _in_long_strings(lines: list[str]) -> set[int]:
@@ -89,8 +104,11 @@ def _indent(line: str) -> str:
 
 
 def _parses(source: str) -> bool:
+    return _tree(source) is not None
+
+
+def _tree(source: str):
     try:
-        ast.parse(source)
+        return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+        return None

@@ -21,6 +21,9 @@ from grader.notebook.magics import strip_magics
 SUPPORTED_VERSIONS = (3, 4)
 #: A notebook's size limit; outputs (plots) make notebooks large, code never does.
 NOTEBOOK_BYTES = 64 * 2**20
+#: Limits on what is read as code: a course notebook has tens of code cells and kilobytes of code.
+CODE_CELLS = 5_000
+CODE_CHARACTERS = 5 * 2**20
 
 _MARK = re.compile(r"^#\s*gradelab:\s*module\s+(\w+)", re.MULTILINE)
 
@@ -88,6 +91,13 @@ def _check_cells(notebook: Any, label: str) -> None:
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str) or not (
                 isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))):
             raise NotebookError(f"{label!r} is not a valid Jupyter notebook: cell {number} has no type or no text")
+    code = [cell["source"] for cell in cells if cell["cell_type"] == "code"]
+    if len(code) > CODE_CELLS:
+        raise NotebookError(f"{label!r} has {len(code)} code cells, more than the {CODE_CELLS} read; "
+                            "keep the exercise's cells and delete the rest")
+    if sum(len(s) if isinstance(s, str) else sum(map(len, s)) for s in code) > CODE_CHARACTERS:
+        raise NotebookError(f"{label!r} holds more than {CODE_CHARACTERS // 2**20} MB of code; "
+                            "keep the exercise's cells and delete the rest")
 
 
 def _line(exc: BaseException) -> str:
