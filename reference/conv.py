@@ -145,6 +145,14 @@ def conv2d__stride_ignored(x, w, b, stride=1, padding=0):
     return _conv(x, w, b, 1, padding)
 
 
+def conv2d__window_start_not_strided(x, w, b, stride=1, padding=0):
+    # the output size is right, but window (i, j) starts at row i, column j instead of i*stride, j*stride
+    H, W = x.shape[2:]
+    kh, kw = w.shape[2:]
+    return _correlate(_pad(x, padding, padding, padding, padding), w, b, 1,
+                      _out_size(H, kh, stride, padding), _out_size(W, kw, stride, padding))
+
+
 # conv2d_backward
 
 def conv2d_backward__dx_flipped_kernel(dout, x, w, stride=1, padding=0):
@@ -200,6 +208,20 @@ def conv2d_backward__db_kept_dims(dout, x, w, stride=1, padding=0):
 
 def conv2d_backward__stride_ignored(dout, x, w, stride=1, padding=0):
     dxp, dw, db = _backward(dout, x, w, 1, padding)
+    return _unpad(dxp, padding), dw, db
+
+
+def conv2d_backward__dx_assigned_not_accumulated(dout, x, w, stride=1, padding=0):
+    # CS231n's naive loops with `=` for `+=`: where windows overlap, the last (filter, window) written wins
+    _, dw, db = _backward(dout, x, w, stride, padding)
+    dxp = np.zeros(_padded_shape(x, padding))
+    kh, kw = w.shape[2:]
+    out_h, out_w = dout.shape[2:]
+    for f in range(w.shape[0]):
+        for i in range(out_h):
+            for j in range(out_w):
+                dxp[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw] = \
+                    dout[:, f, i, j][:, None, None, None] * w[f]
     return _unpad(dxp, padding), dw, db
 
 

@@ -86,6 +86,12 @@ def discriminator_loss__concatenated_mean(real_logits, fake_logits):
     return float(np.mean(terms))
 
 
+def discriminator_loss__averaged_terms(real_logits, fake_logits):
+    # (loss_real + loss_fake) / 2, as many tutorials write it: equal to the pooled mean when the
+    # batches have the same size
+    return float((-np.mean(_log_sigmoid(real_logits)) - np.mean(_log_one_minus_sigmoid(fake_logits))) / 2)
+
+
 def discriminator_loss__one_batch_size_for_both(real_logits, fake_logits):
     total = -np.sum(_log_sigmoid(real_logits)) - np.sum(_log_one_minus_sigmoid(fake_logits))
     return float(total / len(real_logits))
@@ -115,6 +121,8 @@ def _mean_weights(n_real, n_fake, pooling):
         return 1.0 / (n_real + n_fake), 1.0 / (n_real + n_fake)
     if pooling == "real_size":
         return 1.0 / n_real, 1.0 / n_real
+    if pooling == "halved":
+        return 0.5 / n_real, 0.5 / n_fake
     return 1.0 / n_real, 1.0 / n_fake
 
 
@@ -190,6 +198,10 @@ def gan_step__concatenated_mean(g_params, d_params, real, z, lr):
 
 def gan_step__one_batch_size_for_both(g_params, d_params, real, z, lr):
     return _numpy_step(g_params, d_params, real, z, lr, pooling="real_size")
+
+
+def gan_step__averaged_discriminator_terms(g_params, d_params, real, z, lr):
+    return _numpy_step(g_params, d_params, real, z, lr, pooling="halved")
 
 
 def gan_step__saturating_generator_loss(g_params, d_params, real, z, lr):

@@ -102,6 +102,19 @@ def he_normal__uniform_not_normal(fan_in, fan_out, seed=0):
     return _uniform(math.sqrt(6 / fan_in), (fan_in, fan_out), seed)
 
 
+def he_normal__truncated_normal(fan_in, fan_out, seed=0):
+    # Keras's HeNormal: a normal cut at two standard deviations (out-of-range draws redrawn), its
+    # scale raised by 1/0.8796 so that the variance is still 2/fan_in
+    std = math.sqrt(2 / fan_in) / 0.87962566103423978
+    rng = np.random.default_rng(seed)
+    w = rng.normal(0.0, std, size=fan_in * fan_out)
+    outside = np.abs(w) > 2 * std
+    while outside.any():
+        w[outside] = rng.normal(0.0, std, size=int(outside.sum()))
+        outside = np.abs(w) > 2 * std
+    return w.reshape(fan_in, fan_out)
+
+
 def he_normal__transposed(fan_in, fan_out, seed=0):
     return _normal(math.sqrt(2 / fan_in), (fan_out, fan_in), seed)
 

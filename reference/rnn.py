@@ -220,6 +220,12 @@ def lstm_step__h_without_tanh(x, h_prev, c_prev, Wx, Wh, b):
     return _sigmoid(ao) * c, c
 
 
+def lstm_step__h_from_previous_cell(x, h_prev, c_prev, Wx, Wh, b):
+    ai, af, ag, ao = _blocks(x, h_prev, Wx, Wh, b)
+    c = _sigmoid(af) * c_prev + _sigmoid(ai) * np.tanh(ag)
+    return _sigmoid(ao) * np.tanh(c_prev), c
+
+
 def lstm_step__returned_c_then_h(x, h_prev, c_prev, Wx, Wh, b):
     ai, af, ag, ao = _blocks(x, h_prev, Wx, Wh, b)
     c = _sigmoid(af) * c_prev + _sigmoid(ai) * np.tanh(ag)

@@ -189,6 +189,18 @@ def gan_train_step__saturating_generator_loss(generator, discriminator, g_opt, d
     return d_loss.item(), g_loss.item()
 
 
+def gan_train_step__averaged_discriminator_terms(generator, discriminator, g_opt, d_opt, real, z):
+    d_opt.zero_grad()
+    d_loss = (_bce(discriminator(real), 1.0) + _bce(discriminator(generator(z).detach()), 0.0)) / 2
+    d_loss.backward()
+    d_opt.step()
+    g_opt.zero_grad()
+    g_loss = _bce(discriminator(generator(z)), 1.0)
+    g_loss.backward()
+    g_opt.step()
+    return d_loss.item(), g_loss.item()
+
+
 def gan_train_step__losses_after_update(generator, discriminator, g_opt, d_opt, real, z):
     d_opt.zero_grad()
     d_loss = _bce(discriminator(real), 1.0) + _bce(discriminator(generator(z).detach()), 0.0)

@@ -135,6 +135,9 @@ spec.mistakes(
                          "Ho = (H + 2*padding - kh) // stride + 1, with floor division."),
     stride_ignored=("You slid the kernel one step at a time, ignoring `stride`: window (i, j) starts at row "
                     "i*stride and column j*stride, and Ho = (H + 2*padding - kh) // stride + 1."),
+    window_start_not_strided=("Your output has the right size but window (i, j) starts at row i and column j: "
+                              "with a stride it starts at row i*stride and column j*stride, "
+                              "x_pad[:, :, i*stride:i*stride + kh, j*stride:j*stride + kw]."),
 )
 
 # conv2d_backward -----------------------------------------------------------------------------
@@ -178,6 +181,9 @@ spec.mistakes(
                   "gradient: dout.sum(axis=(0, 2, 3))."),
     stride_ignored=("Your gradients treat the windows as one step apart, ignoring `stride`: window (i, j) starts at "
                     "row i*stride and column j*stride in the backward pass as in the forward pass."),
+    dx_assigned_not_accumulated=("Your dx assigns (=) each window's gradient instead of adding it (+=): where "
+                                 "windows overlap, and over the filters, every contribution must be summed, "
+                                 "dx_pad[n, :, window] += dout[n, f, i, j] * w[f]."),
 )
 
 # maxpool2d -----------------------------------------------------------------------------------

@@ -86,6 +86,9 @@ spec.mistakes(
                        "its own batch and add the two means."),
     one_batch_size_for_both=("You divided both sums by the size of the real batch: the fake term is averaged over "
                              "the fake batch, which may have a different size."),
+    averaged_terms=("You halved the loss, (real term + fake term) / 2, as some tutorials do. The contract's "
+                    "discriminator loss is the sum of the two means: -mean(log sigmoid(real)) - "
+                    "mean(log(1 - sigmoid(fake)))."),
 )
 
 # generator_loss ----------------------------------------------------------------------------
@@ -131,6 +134,9 @@ spec.mistakes(
                        "average each term over its own batch and add the two means."),
     one_batch_size_for_both=("Your discriminator loss divides both terms by the same batch size: the real term is "
                              "a mean over len(real) and the fake term a mean over len(z)."),
+    averaged_discriminator_terms=("Your discriminator loss and its gradient are half the contract's: d_loss is the "
+                                  "sum of the real and the fake means, not their average, so its gradient is "
+                                  "not halved either."),
     saturating_generator_loss=("Your generator descended the saturating loss mean(log(1 - sigmoid(D(G(z))))): use the "
                                "non-saturating -mean(log sigmoid(D(G(z))))."),
     generator_gradient_missing_w=("Your generator gradient dropped the discriminator's weight from the chain rule: "

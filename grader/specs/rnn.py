@@ -145,5 +145,7 @@ spec.mistakes(
     forget_applied_to_g=("You swapped the roles of the input and forget gates: the forget gate scales the old cell "
                          "and the input gate the candidate, c = f * c_prev + i * g."),
     h_without_tanh="Your h is o * c; the cell is squashed before the output gate: h = o * tanh(c).",
+    h_from_previous_cell=("Your h squashes the previous cell c_prev: update the cell first, c = f * c_prev + "
+                          "i * g, then h = o * tanh(c) with the new c."),
     returned_c_then_h="You returned (c, h); the contract's order is (h, c).",
 )

@@ -634,4 +634,7 @@ spec.mistakes(
                               "BCE-with-logits of D(G(z)) against 1 (the non-saturating loss).",
     losses_after_update="Return each loss as computed before its update (d_loss.item() before d_opt.step() "
                         "changes anything), not recomputed afterwards.",
+    averaged_discriminator_terms="Your d_loss is (real term + fake term) / 2, which also halves the "
+                                 "discriminator's gradient: the contract's d_loss is the sum of the two "
+                                 "mean-reduced BCE terms.",
 )

@@ -200,3 +200,81 @@ def positional_encoding__math_double_loop(seq_len, d_model):
             row += [math.sin(angle), math.cos(angle)]
         rows.append(row)
     return np.array(rows)
+
+
+# Written for the outside review of modules 8-14 -----------------------------------------------
+
+def scaled_dot_product_attention__log_of_mask(q, k, v, mask=None):
+    """The mask added as log(mask): log 1 = 0 where allowed, log 0 = -inf where blocked."""
+    scores = np.einsum("...id,...jd->...ij", q, k) * q.shape[-1] ** -0.5
+    if mask is not None:
+        with np.errstate(divide="ignore"):
+            scores = scores + np.log(np.asarray(mask, dtype=np.float64))
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights = e / e.sum(axis=-1, keepdims=True)
+    return np.einsum("...ij,...jd->...id", weights, v), weights
+
+
+def scaled_dot_product_attention__finfo_min_scaled_after(q, k, v, mask=None):
+    """Blocked scores set to the most negative float64 before the 1/sqrt(d) scaling."""
+    scores = np.matmul(q, np.moveaxis(k, -1, -2))
+    if mask is not None:
+        scores = np.where(np.broadcast_to(mask, scores.shape), scores, np.finfo(np.float64).min)
+    scores = scores / math.sqrt(k.shape[-1])
+    p = np.exp(scores - scores.max(-1)[..., None])
+    p /= p.sum(-1)[..., None]
+    return np.matmul(p, v), p
+
+
+def causal_mask__greater_equal_outer(t):
+    r = np.arange(t)
+    return np.greater_equal.outer(r, r)
+
+
+def causal_mask__fromfunction(t):
+    return np.fromfunction(lambda i, j: j <= i, (t, t), dtype=int)
+
+
+def multi_head_attention__column_slices_own_sdpa(x, Wq, Wk, Wv, Wo, num_heads, mask=None):
+    """Each head from column slices of the weights, the mask broadcast to (N, H, T, T) and indexed
+    per head, the heads concatenated along the features."""
+    n, t, e = x.shape
+    hd = e // num_heads
+    if mask is not None:
+        mask = np.broadcast_to(mask, (n, num_heads, t, t))
+    heads = []
+    for h in range(num_heads):
+        cols = slice(h * hd, (h + 1) * hd)
+        out, _ = scaled_dot_product_attention__log_of_mask(x @ Wq[:, cols], x @ Wk[:, cols], x @ Wv[:, cols],
+                                                           None if mask is None else mask[:, h])
+        heads.append(out)
+    return np.concatenate(heads, axis=-1) @ Wo
+
+
+def multi_head_attention__split_stack_inline_softmax(x, Wq, Wk, Wv, Wo, num_heads, mask=None):
+    """np.split of the projections stacked on a head axis, attention written inline with -inf."""
+    n, t, e = x.shape
+
+    def heads(W):
+        return np.stack(np.split(np.dot(x, W), num_heads, axis=-1), axis=1)
+
+    q, k, v = heads(Wq), heads(Wk), heads(Wv)
+    s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(e // num_heads)
+    if mask is not None:
+        s = np.where(mask, s, -np.inf)
+    s = np.exp(s - s.max(axis=-1, keepdims=True))
+    o = (s / s.sum(axis=-1, keepdims=True)) @ v
+    return np.concatenate([o[:, h] for h in range(num_heads)], axis=-1) @ Wo
+
+
+def positional_encoding__where_even_odd(seq_len, d_model):
+    """One angle per column with exponent 2*(j//2)/d; sin or cos picked by np.where on the parity."""
+    j = np.arange(d_model)
+    angles = np.arange(seq_len)[:, None] / np.power(10000.0, 2 * (j // 2) / d_model)[None, :]
+    return np.where(j % 2 == 0, np.sin(angles), np.cos(angles))
+
+
+def positional_encoding__stack_interleave(seq_len, d_model):
+    """sin and cos stacked on a last axis of 2 and reshaped, which interleaves them."""
+    a = np.arange(seq_len, dtype=np.float64)[:, None] / 10000.0 ** (np.arange(d_model // 2) * 2.0 / d_model)
+    return np.stack([np.sin(a), np.cos(a)], axis=-1).reshape(seq_len, d_model)

@@ -185,3 +185,93 @@ def maxpool2d__argmax_gather(x, kernel_size=2, stride=2):
     out = np.take_along_axis(flat, idx[..., None], axis=-1)[..., 0]
     assert np.array_equal(out, -np.min(-flat, axis=-1))
     return out
+
+
+# Written for the outside review of modules 8-14 -----------------------------------------------
+
+def _windows_as_strided(xp, kh, kw, stride, out_h, out_w):
+    """The windows by hand with as_strided (the view numpy's sliding_window_view builds)."""
+    sn, sc, sh, sw = xp.strides
+    return np.lib.stride_tricks.as_strided(xp, (xp.shape[0], xp.shape[1], out_h, out_w, kh, kw),
+                                           (sn, sc, sh * stride, sw * stride, sh, sw), writeable=False)
+
+
+def conv2d__as_strided_tensordot(x, w, b, stride=1, padding=0):
+    """Explicit as_strided windows contracted with np.tensordot, channels moved last and back."""
+    kh, kw = w.shape[2:]
+    xp = np.ascontiguousarray(np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))))
+    out_h = (xp.shape[2] - kh) // stride + 1
+    out_w = (xp.shape[3] - kw) // stride + 1
+    out = np.tensordot(_windows_as_strided(xp, kh, kw, stride, out_h, out_w), w, axes=([1, 4, 5], [1, 2, 3]))
+    return np.moveaxis(out + b, -1, 1)
+
+
+def _im2col_indices(C, H, W, kh, kw, stride, padding):
+    """CS231n's fancy-index arrays: (channel, row, column) of every column entry of im2col."""
+    out_h = (H + 2 * padding - kh) // stride + 1
+    out_w = (W + 2 * padding - kw) // stride + 1
+    rows = np.tile(np.repeat(np.arange(kh), kw), C)[:, None] + stride * np.repeat(np.arange(out_h), out_w)[None, :]
+    cols = np.tile(np.arange(kw), kh * C)[:, None] + stride * np.tile(np.arange(out_w), out_h)[None, :]
+    chans = np.repeat(np.arange(C), kh * kw)[:, None]
+    return chans, rows, cols, out_h, out_w
+
+
+def conv2d__fancy_index_im2col_double_flip(x, w, b, stride=1, padding=0):
+    """Fancy-indexed im2col, with the kernel flipped twice (a no-op some students leave in)."""
+    N, C, H, W = x.shape
+    F, _, kh, kw = w.shape
+    chans, rows, cols, out_h, out_w = _im2col_indices(C, H, W, kh, kw, stride, padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (padding,) * 2, (padding,) * 2))
+    twice = w[:, :, ::-1, ::-1][:, :, ::-1, ::-1]
+    out = np.einsum("fk,nkl->nfl", twice.reshape(F, -1), xp[:, chans, rows, cols]) + b.reshape(1, F, 1)
+    return out.reshape(N, F, out_h, out_w)
+
+
+def conv2d_backward__window_loops_tensordot(dout, x, w, stride=1, padding=0):
+    """One loop over the output positions; each adds its window's share with np.tensordot."""
+    H, W = x.shape[2:]
+    kh, kw = w.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    dxp, dw = np.zeros(xp.shape), np.zeros(w.shape)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            r, c = i * stride, j * stride
+            g = dout[:, :, i, j]
+            dw += np.tensordot(g, xp[:, :, r:r + kh, c:c + kw], axes=([0], [0]))
+            dxp[:, :, r:r + kh, c:c + kw] += np.tensordot(g, w, axes=([1], [0]))
+    return dxp[:, :, padding:padding + H, padding:padding + W], dw, np.einsum("nfhw->f", dout)
+
+
+def conv2d_backward__fancy_index_add_at(dout, x, w, stride=1, padding=0):
+    """im2col by fancy indexing; col2im with np.add.at; the padding cut with end - padding."""
+    N, C, H, W = x.shape
+    F, _, kh, kw = w.shape
+    chans, rows, cols, _, _ = _im2col_indices(C, H, W, kh, kw, stride, padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (padding,) * 2, (padding,) * 2))
+    d = dout.reshape(N, F, -1)
+    dw = np.einsum("nfl,nkl->fk", d, xp[:, chans, rows, cols]).reshape(w.shape)
+    dxp = np.zeros_like(xp)
+    np.add.at(dxp, (slice(None), chans, rows, cols), np.einsum("fk,nfl->nkl", w.reshape(F, -1), d))
+    dx = dxp[:, :, padding:dxp.shape[2] - padding, padding:dxp.shape[3] - padding]
+    return dx.copy(), dw, d.sum(axis=2).sum(axis=0)
+
+
+def maxpool2d__as_strided_view(x, kernel_size=2, stride=2):
+    """as_strided windows of a contiguous copy, maximum over the last two axes."""
+    x = np.ascontiguousarray(x)
+    out_h = (x.shape[2] - kernel_size) // stride + 1
+    out_w = (x.shape[3] - kernel_size) // stride + 1
+    return _windows_as_strided(x, kernel_size, kernel_size, stride, out_h, out_w).max(axis=(-2, -1))
+
+
+def maxpool2d__sorted_windows(x, kernel_size=2, stride=2):
+    """Loops over the windows, each flattened and sorted; the maximum is the last element."""
+    N, C, H, W = x.shape
+    out_h = 1 + (H - kernel_size) // stride
+    out_w = 1 + (W - kernel_size) // stride
+    out = np.full((N, C, out_h, out_w), -np.inf)
+    for i in range(out_h):
+        for j in range(out_w):
+            win = x[:, :, i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size]
+            out[:, :, i, j] = np.sort(win.reshape(N, C, -1), axis=-1)[..., -1]
+    return out

@@ -133,3 +133,63 @@ def gan_step__own_losses_0d(g_params, d_params, real, z, lr):
     as0d = np.asarray
     return ({"a": as0d(a_new), "b": as0d(b_new)}, {"w": as0d(w_new), "c": as0d(c_new)},
             as0d(d_loss), as0d(g_loss))
+
+
+# Written for the outside review of modules 8-14 -----------------------------------------------
+
+def _softplus_log1p(x):
+    return np.log1p(np.exp(x))
+
+
+def discriminator_loss__log1p_softplus_numpy_scalar(real_logits, fake_logits):
+    """-log sigmoid(r) = softplus(-r) and -log(1 - sigmoid(f)) = softplus(f); a NumPy scalar."""
+    return np.mean(_softplus_log1p(-np.asarray(real_logits))) + np.mean(_softplus_log1p(np.asarray(fake_logits)))
+
+
+def discriminator_loss__math_list_comprehensions(real_logits, fake_logits):
+    r = [math.log(1.0 / (1.0 + math.exp(-t))) for t in np.ravel(real_logits)]
+    f = [math.log(1.0 - 1.0 / (1.0 + math.exp(-t))) for t in np.ravel(fake_logits)]
+    return -sum(r) / len(r) - sum(f) / len(f)
+
+
+def generator_loss__log1p_numpy_scalar(fake_logits):
+    return np.float64(np.mean(_softplus_log1p(-np.asarray(fake_logits))))
+
+
+def generator_loss__log_of_sigmoid_0d_array(fake_logits):
+    x = np.asarray(fake_logits, dtype=float)
+    return np.array(-np.log(1.0 / (1.0 + np.exp(-x))).mean())
+
+
+def gan_step__means_numpy_scalars(g_params, d_params, real, z, lr):
+    """Gradients as means of per-sample products; every returned number a NumPy scalar."""
+    a, b, w, c = g_params["a"], g_params["b"], d_params["w"], d_params["c"]
+    sig = lambda t: 1.0 / (1.0 + np.exp(-t))  # noqa: E731
+    fake = a * z + b
+    rl, fl = w * real + c, w * fake + c
+    d_loss = discriminator_loss__log1p_softplus_numpy_scalar(rl, fl)
+    w2 = w - lr * (np.mean((sig(rl) - 1.0) * real) + np.mean(sig(fl) * fake))
+    c2 = c - lr * (np.mean(sig(rl) - 1.0) + np.mean(sig(fl)))
+    logits = w2 * fake + c2
+    g_loss = generator_loss__log1p_numpy_scalar(logits)
+    dlog = sig(logits) - 1.0
+    return ({"a": a - lr * np.mean(dlog * w2 * z), "b": b - lr * np.mean(dlog * w2)}, {"w": w2, "c": c2},
+            d_loss, g_loss)
+
+
+def gan_step__weighted_concatenation_0d_arrays(g_params, d_params, real, z, lr):
+    """Real and fake samples concatenated with per-sample weights 1/len(real) and 1/len(z) (so each
+    term is still its own mean); w and c returned as 0-d arrays."""
+    real, z = np.asarray(real, float), np.asarray(z, float)
+    fake = g_params["a"] * z + g_params["b"]
+    xs = np.concatenate([real, fake])
+    labels = np.concatenate([np.ones_like(real), np.zeros_like(fake)])
+    weights = np.concatenate([np.full(real.size, 1.0 / real.size), np.full(fake.size, 1.0 / fake.size)])
+    logits = d_params["w"] * xs + d_params["c"]
+    d_loss = discriminator_loss__math_list_comprehensions(logits[:real.size], logits[real.size:])
+    err = (1.0 / (1.0 + np.exp(-logits)) - labels) * weights
+    d = {"w": np.array(d_params["w"] - lr * np.dot(err, xs)), "c": np.array(d_params["c"] - lr * err.sum())}
+    gl = d["w"] * fake + d["c"]
+    g_loss = generator_loss__log_of_sigmoid_0d_array(gl)
+    e = (1.0 / (1.0 + np.exp(-gl)) - 1.0) * d["w"] / z.size
+    return {"a": g_params["a"] - lr * np.dot(e, z), "b": g_params["b"] - lr * e.sum()}, d, d_loss, g_loss

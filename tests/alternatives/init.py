@@ -53,3 +53,40 @@ def he_normal__drawn_transposed(fan_in, fan_out, seed=0):
     """Draws in PyTorch's (fan_out, fan_in) layout and transposes to the asked shape."""
     w = np.random.default_rng(seed).normal(scale=np.sqrt(2.0 / fan_in), size=(fan_out, fan_in))
     return w.T
+
+
+# Written for the outside review of modules 8-14 -----------------------------------------------
+
+def xavier_uniform__pcg64_centred_random(fan_in, fan_out, seed=0):
+    """Generator(PCG64(seed)) (what default_rng builds); uniform as 2b * (U[0,1) - 1/2)."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    u = rng.random(fan_in * fan_out) - 0.5
+    return (2.0 * math.sqrt(6.0 / (fan_in + fan_out)) * u).reshape(fan_in, fan_out)
+
+
+def xavier_uniform__legacy_randomstate_fortran(fan_in, fan_out, seed=0):
+    """The legacy RandomState seeded with seed (graded statistically, so another stream is fine),
+    returned in Fortran order."""
+    bound = np.sqrt(6 / (fan_in + fan_out))
+    return np.asfortranarray(np.random.RandomState(seed).uniform(-bound, bound, size=(fan_in, fan_out)))
+
+
+def he_normal__marsaglia_polar(fan_in, fan_out, seed=0):
+    """Normal draws by Marsaglia's polar method from uniform pairs."""
+    rng = np.random.default_rng(seed)
+    n = fan_in * fan_out
+    draws = []
+    while len(draws) < n:
+        u = rng.uniform(-1, 1, size=(n + 8, 2))
+        s = (u ** 2).sum(axis=1)
+        keep = (s > 0) & (s < 1)
+        u, s = u[keep], s[keep]
+        draws.extend((u * np.sqrt(-2.0 * np.log(s) / s)[:, None]).ravel().tolist())
+    return np.asarray(draws[:n]).reshape(fan_in, fan_out) * math.sqrt(2.0) / math.sqrt(fan_in)
+
+
+def he_normal__seed_sequence_list_transposed(fan_in, fan_out, seed=0):
+    """default_rng([seed, 12345]) (a different but seed-determined stream), drawn (fan_out, fan_in)
+    and transposed."""
+    rng = np.random.default_rng([seed, 12345])
+    return rng.normal(loc=0.0, scale=np.sqrt(2 / fan_in), size=(fan_out, fan_in)).T

@@ -181,3 +181,83 @@ def lstm_step__per_gate_weights(x, h_prev, c_prev, Wx, Wh, b):
     c = c_prev * f + g * i
     h = o * np.tanh(c)
     return h, c
+
+
+# Written for the outside review of modules 8-14 -----------------------------------------------
+
+def rnn_step__einsum_tanh_from_one_minus(x, h_prev, Wx, Wh, b):
+    """einsum products; tanh(a) = 1 - 2 / (exp(2a) + 1), which cannot overflow into nan."""
+    a = np.einsum("nd,dh->nh", x, Wx) + np.einsum("nk,kh->nh", h_prev, Wh) + b
+    return 1.0 - 2.0 / (np.exp(2.0 * a) + 1.0)
+
+
+def rnn_forward__moveaxis_stack(x, h0, Wx, Wh, b):
+    """Iterates over the time-major view of x and stacks the states on axis 1."""
+    states = [h0]
+    for x_t in np.moveaxis(x, 1, 0):
+        states.append(np.tanh(x_t @ Wx + states[-1] @ Wh + b))
+    return np.stack(states[1:], axis=1)
+
+
+def rnn_backward__cosh_from_preactivations(dh, x, h0, Wx, Wh, b):
+    """Keeps the pre-activations, uses tanh' = 1/cosh^2, then every weight gradient in one product."""
+    N, T, D = x.shape
+    H = h0.shape[1]
+    pre, before = np.zeros((N, T, H)), np.zeros((N, T, H))
+    h = h0
+    for t in range(T):
+        before[:, t] = h
+        pre[:, t] = x[:, t] @ Wx + h @ Wh + b
+        h = np.tanh(pre[:, t])
+    dz, carry = np.zeros((N, T, H)), np.zeros((N, H))
+    for t in range(T - 1, -1, -1):
+        dz[:, t] = (dh[:, t] + carry) / np.cosh(pre[:, t]) ** 2
+        carry = dz[:, t] @ Wh.T
+    dWx = x.reshape(N * T, D).T @ dz.reshape(N * T, H)
+    return dz @ Wx.T, carry, dWx, np.einsum("ntk,nth->kh", before, dz), dz.sum(axis=(0, 1))
+
+
+def rnn_backward__scalar_loops_fsum(dh, x, h0, Wx, Wh, b):
+    """Every scalar of every gradient by explicit loops, the carried gradient summed with math.fsum."""
+    N, T, D = x.shape
+    H = h0.shape[1]
+    hs = np.zeros((N, T, H))
+    for n in range(N):
+        h = h0[n]
+        for t in range(T):
+            h = np.tanh(x[n, t] @ Wx + h @ Wh + b)
+            hs[n, t] = h
+    dx, dh0 = np.zeros((N, T, D)), np.zeros((N, H))
+    dWx, dWh, db = np.zeros((D, H)), np.zeros((H, H)), np.zeros(H)
+    for n in range(N):
+        carry = [0.0] * H
+        for t in reversed(range(T)):
+            prev = hs[n, t - 1] if t else h0[n]
+            dz = [(float(dh[n, t, j]) + carry[j]) * (1.0 - float(hs[n, t, j]) ** 2) for j in range(H)]
+            for j in range(H):
+                db[j] += dz[j]
+                for d in range(D):
+                    dWx[d, j] += x[n, t, d] * dz[j]
+                    dx[n, t, d] += Wx[d, j] * dz[j]
+                for k in range(H):
+                    dWh[k, j] += prev[k] * dz[j]
+            carry = [math.fsum(Wh[k, j] * dz[j] for j in range(H)) for k in range(H)]
+        dh0[n] = carry
+    return dx, dh0, dWx, dWh, db
+
+
+def _piecewise_sigmoid(a):
+    """The stable two-branch sigmoid: exp(a) / (1 + exp(a)) for negative a."""
+    out = np.empty_like(a)
+    pos = a >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-a[pos]))
+    e = np.exp(a[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+def lstm_step__np_split_piecewise_sigmoid(x, h_prev, c_prev, Wx, Wh, b):
+    """np.split into the four gate blocks, the two-branch sigmoid."""
+    ai, af, ag, ao = np.split(x @ Wx + h_prev @ Wh + b, 4, axis=1)
+    c = _piecewise_sigmoid(af) * c_prev + _piecewise_sigmoid(ai) * np.tanh(ag)
+    return _piecewise_sigmoid(ao) * np.tanh(c), c

@@ -68,3 +68,57 @@ def linear_warmup__branch(lr, epoch, warmup_epochs):
 def linear_warmup__min_of_epochs(lr, epoch, warmup_epochs):
     """Caps the epoch count instead of the factor; np.minimum keeps it a NumPy scalar."""
     return lr * np.minimum(epoch + 1, warmup_epochs) / warmup_epochs
+
+
+# Written for the outside review of modules 8-14 -----------------------------------------------
+
+def step_decay__np_power_truncated_division(lr0, epoch, step_size, gamma=0.1):
+    """int(epoch / step_size) (truncation equals floor for epoch >= 0); a NumPy scalar."""
+    return np.float64(lr0) * np.power(np.float64(gamma), int(epoch / step_size))
+
+
+def step_decay__math_pow_floor(lr0, epoch, step_size, gamma=0.1):
+    return lr0 * math.pow(gamma, math.floor(epoch / step_size))
+
+
+def exponential_decay__chained_products(lr0, epoch, gamma):
+    """ExponentialLR's chainable form: multiply by gamma once per epoch."""
+    lr = lr0
+    for _ in range(int(epoch)):
+        lr = lr * gamma
+    return lr
+
+
+def exponential_decay__math_pow_float_epoch(lr0, epoch, gamma):
+    return lr0 * math.pow(gamma, float(epoch))
+
+
+def cosine_annealing__weighted_ends_numpy(lr_max, epoch, t_max, lr_min=0.0):
+    """lr_max and lr_min weighted by (1 + cos)/2 and (1 - cos)/2, with np.cos and np.pi."""
+    c = np.cos(np.pi * epoch / t_max)
+    return lr_max * (1 + c) / 2 + lr_min * (1 - c) / 2
+
+
+def cosine_annealing__torch_recursive(lr_max, epoch, t_max, lr_min=0.0):
+    """CosineAnnealingLR's recursive (chainable) update run from epoch 0: the rounding of up to
+    t_max multiplications stays far inside the tolerance."""
+    lr = lr_max
+    for e in range(1, int(epoch) + 1):
+        if (e - 1 - t_max) % (2 * t_max) == 0:
+            lr = lr + (lr_max - lr_min) * (1 - math.cos(math.pi / t_max)) / 2
+        else:
+            lr = ((1 + math.cos(math.pi * e / t_max)) / (1 + math.cos(math.pi * (e - 1) / t_max))
+                  * (lr - lr_min) + lr_min)
+    return lr
+
+
+def linear_warmup__fraction(lr, epoch, warmup_epochs):
+    """The factor as an exact fractions.Fraction, capped at 1."""
+    from fractions import Fraction
+    return float(lr * min(Fraction(epoch + 1, warmup_epochs), Fraction(1)))
+
+
+def linear_warmup__early_branch_first(lr, epoch, warmup_epochs):
+    if epoch + 1 < warmup_epochs:
+        return lr * (epoch + 1) / warmup_epochs
+    return lr * 1.0

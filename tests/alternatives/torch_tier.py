@@ -113,3 +113,104 @@ def gan_train_step__loss_module_set_to_none(generator, discriminator, g_opt, d_o
     g_loss.backward()
     g_opt.step()
     return tuple([d_loss.item(), g_loss.item()])
+
+
+# Written for the outside review of modules 8-14 -----------------------------------------------
+
+def attention__einsum_where_manual_softmax(q, k, v, causal=False):
+    """torch.einsum products, the causal mask applied with torch.where, the softmax written out."""
+    s = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.size(-1))
+    if causal:
+        t = q.size(-2)
+        keep = torch.tril(torch.ones(t, t, device=q.device, dtype=torch.bool))
+        s = torch.where(keep, s, torch.full_like(s, float("-inf")))
+    e = (s - s.amax(dim=-1, keepdim=True)).exp()
+    return torch.einsum("bhqk,bhkd->bhqd", e / e.sum(dim=-1, keepdim=True), v)
+
+
+def attention__bmm_prescaled_float32_softmax(q, k, v, causal=False):
+    """(B*H) batched bmm with q scaled first; the softmax in float32, cast back."""
+    B, H, T, D = q.shape
+    s = torch.bmm((q * D ** -0.5).reshape(B * H, T, D), k.reshape(B * H, T, D).transpose(1, 2))
+    if causal:
+        s = s.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool, device=q.device), diagonal=1), float("-inf"))
+    p = torch.softmax(s.float(), dim=-1).to(q.dtype)
+    return torch.bmm(p, v.reshape(B * H, T, D)).reshape(B, H, T, D)
+
+
+def batchnorm_train__var_unbiased_false(x, gamma, beta, eps=1e-5):
+    """x.var(unbiased=False) over every axis but the channels."""
+    dims = tuple(d for d in range(x.dim()) if d != 1)
+    shape = [1] * x.dim()
+    shape[1] = -1
+    mean = x.mean(dim=dims, keepdim=True)
+    var = x.var(dim=dims, unbiased=False, keepdim=True)
+    return (x - mean) / torch.sqrt(var + eps) * gamma.reshape(shape) + beta.reshape(shape)
+
+
+def batchnorm_train__channel_rows_folded_affine(x, gamma, beta, eps=1e-5):
+    """Statistics of the channel-major rows, gamma and beta folded into one scale and shift."""
+    C = x.shape[1]
+    rows = x.transpose(0, 1).reshape(C, -1)
+    mean = rows.mean(dim=1)
+    var = ((rows - mean[:, None]) ** 2).mean(dim=1)
+    scale = (var + eps).rsqrt() * gamma
+    shape = (1, C) + (1,) * (x.dim() - 2)
+    return x * scale.view(shape) + (beta - mean * scale).view(shape)
+
+
+def adam_step___textbook_loop_no_grad(params, grads, exp_avgs, exp_avg_sqs, step, lr=1e-3, beta1=0.9,
+                                      beta2=0.999, eps=1e-8):
+    """The textbook m_hat, v_hat form, one tensor at a time under no_grad."""
+    with torch.no_grad():
+        for p, g, m, v in zip(params, grads, exp_avgs, exp_avg_sqs):
+            m.mul_(beta1).add_(g, alpha=1 - beta1)
+            v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+            p.sub_(lr * (m / (1 - beta1 ** step)) / ((v / (1 - beta2 ** step)).sqrt() + eps))
+
+
+def adam_step___foreach_moments_loop_update(params, grads, exp_avgs, exp_avg_sqs, step, lr=1e-3, beta1=0.9,
+                                            beta2=0.999, eps=1e-8):
+    """Moments with _foreach mul_/add_/addcmul_, then torch's single-tensor denominator per tensor."""
+    torch._foreach_mul_(exp_avgs, beta1)
+    torch._foreach_add_(exp_avgs, grads, alpha=1 - beta1)
+    torch._foreach_mul_(exp_avg_sqs, beta2)
+    torch._foreach_addcmul_(exp_avg_sqs, grads, grads, value=1 - beta2)
+    root = math.sqrt(1 - beta2 ** step)
+    for p, m, v in zip(params, exp_avgs, exp_avg_sqs):
+        p.addcdiv_(m, (v.sqrt() / root).add_(eps), value=-lr / (1 - beta1 ** step))
+
+
+def gan_train_step__softplus_grads_none(generator, discriminator, g_opt, d_opt, real, z):
+    """Losses with softplus (BCE with logits written out); the discriminator's gradients cleared by
+    hand (p.grad = None), the generator's with zero_grad(set_to_none=False)."""
+    for p in discriminator.parameters():
+        p.grad = None
+    fake = generator(z).detach()
+    d_loss = F.softplus(-discriminator(real)).mean() + F.softplus(discriminator(fake)).mean()
+    d_loss.backward()
+    d_opt.step()
+    g_opt.zero_grad(set_to_none=False)
+    g_loss = F.softplus(-discriminator(generator(z))).mean()
+    g_loss.backward()
+    g_opt.step()
+    return float(d_loss.detach()), float(g_loss.detach())
+
+
+def gan_train_step__no_grad_fakes_bce_module(generator, discriminator, g_opt, d_opt, real, z):
+    """The fakes for the discriminator made under torch.no_grad(), nn.BCEWithLogitsLoss, G(z)
+    recomputed for the generator step."""
+    bce = torch.nn.BCEWithLogitsLoss()
+    d_opt.zero_grad()
+    with torch.no_grad():
+        fake = generator(z)
+    r, f = discriminator(real), discriminator(fake)
+    d_loss = bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f))
+    d_loss.backward()
+    d_opt.step()
+    g_opt.zero_grad()
+    out = discriminator(generator(z))
+    g_loss = bce(out, torch.ones_like(out))
+    g_loss.backward()
+    g_opt.step()
+    return d_loss.item(), g_loss.item()
