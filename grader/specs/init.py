@@ -22,7 +22,7 @@ Every statistical bound is stated with its false-failure probability for a *corr
   (4.6 % for a normal sample, 0 for a uniform one, whose largest value is 1.73 times its RMS),
   by Chernoff bounds on the binomial counts at the extreme thresholds the chi-square bound
   allows, ``4*exp(-25) = 5.6e-11``; and at least one entry beyond ``far_tail(n)`` times the RMS
-  (2.35 to 2.69), which a normal truncated at two standard deviations never reaches,
+  (2.34 to 2.69), which a normal truncated at two standard deviations never reaches,
   ``2*exp(-25) = 2.8e-11``.
 
 So a correct answer fails a drawn input with probability below 1e-10, and a check of 200 inputs
@@ -294,9 +294,9 @@ def far_tail(n):
     """A multiple ``t`` of the RMS that at least one of ``n`` normal entries exceeds, except with
     probability ``2*exp(-25)``: the RMS is at most ``std*sqrt(hi)`` (chi-square band, ``exp(-25)``)
     and ``P(no |Z| > z) = (1 - p)**n <= exp(-25)`` for ``p = 1 - exp(-25/n)`` (``z`` by bisection
-    on ``erfc``); ``t = z / sqrt(hi)``, 2.35 for n = 2560 and 2.69 for n = 6000.  A normal truncated
-    at two standard deviations and rescaled to the right variance (Keras's ``HeNormal``, PyTorch's
-    ``trunc_normal_``) never goes beyond ``2 / 0.8796 = 2.27`` times its RMS, and a uniform
+    on ``erfc``); ``t = z / sqrt(hi)``, 2.34 for n = 2560 and 2.69 for n = 6000.  A normal truncated
+    at two standard deviations and rescaled to the right variance (Keras's ``HeNormal``) never
+    goes beyond ``2 / 0.8796 = 2.27`` times its RMS, and a uniform
     sample beyond 1.73; both keep the right mean and standard deviation, so only this bound sees
     them (the 2-RMS fraction of the truncated normal, 3.5 % instead of 4.6 %, is inside the band)."""
     p = -math.expm1(-LOG_RISK / n)
@@ -353,7 +353,7 @@ spec.check("he_normal", "mean_and_std", points=1,
            run=he_moments, verify=note_first(he_moments_verify))
 spec.check("he_normal", "normal_shape", points=1,
            description="the entries are normally distributed: about 4.6% lie beyond twice their RMS and "
-                       "some beyond 2.35 to 2.69 times it (binomial and chi-square bounds, false-failure "
+                       "some beyond 2.34 to 2.69 times it (binomial and chi-square bounds, false-failure "
                        "probability < 8e-11 per input)",
            inputs=large_fans(fan_in_larger=True), oracle=ref.he_normal, tol=TAIL_TOL,
            run=tail_fraction, verify=note_first(tail_verify))
