@@ -131,6 +131,12 @@ def rnn_forward__time_reversed(x, h0, Wx, Wh, b):
     return _states(x[:, ::-1], h0, Wx, Wh, b)[:, ::-1]
 
 
+def rnn_forward__time_major_reshaped(x, h0, Wx, Wh, b):
+    # the states collected time-major, (T, N, H), then reshaped (not transposed) to (N, T, H)
+    N, T = x.shape[:2]
+    return _states(x, h0, Wx, Wh, b).transpose(1, 0, 2).reshape(N, T, -1)
+
+
 # rnn_backward
 
 def _bptt(dh, x, h0, Wx, Wh, b, local=lambda h, a: 1.0 - h ** 2, carry=True, dWh_from_current=False):

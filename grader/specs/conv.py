@@ -229,4 +229,7 @@ spec.mistakes(
                          "Ho = (H - kernel_size) // stride + 1, with floor division."),
     height_width_swapped=("Your output has its height and width axes swapped. Keep NCHW: out has shape "
                           "(N, C, Ho, Wo) with Ho from H (axis 2) and Wo from W (axis 3)."),
+    loop_range_misses_last_window=("Your loop over window starts stops one window early: range(0, H - kernel_size, "
+                                   "stride) excludes the start H - kernel_size itself. Use range(0, H - kernel_size "
+                                   "+ 1, stride), i.e. Ho = (H - kernel_size) // stride + 1 windows."),
 )

@@ -99,6 +99,9 @@ spec.mistakes(
     states_shifted=("Your states are shifted by one step: you returned h0 .. h_{T-1}. out[:, t] is the state after "
                     "reading x[:, t], i.e. h1 .. hT; h0 itself is not part of the output."),
     time_reversed="You ran the sequence backwards in time; step t = 0, 1, ..., T-1 in order, starting from h0.",
+    time_major_reshaped=("Your states are in the wrong places: a list of T states of shape (N, H) stacks to "
+                         "(T, N, H), and reshape(N, T, H) reorders the numbers without moving the time axis. "
+                         "Stack along axis 1 (np.stack(states, axis=1)) or transpose(1, 0, 2)."),
 )
 
 # rnn_backward --------------------------------------------------------------------------------
