@@ -136,6 +136,11 @@ def batchnorm_backward__kept_batch_axis(dout, x, gamma, eps=1e-5):
     return dx, (dout * xhat).sum(axis=0, keepdims=True), dout.sum(axis=0, keepdims=True)
 
 
+def batchnorm_backward__dx_missing_gamma(dout, x, gamma, eps=1e-5):
+    dx, xhat = _norm_backward(dout, x, np.ones_like(gamma), eps, 0)
+    return dx, (dout * xhat).sum(axis=0), dout.sum(axis=0)
+
+
 # batchnorm_running_stats
 
 def _batch_stats(x):
@@ -242,4 +247,9 @@ def layernorm_backward__dgamma_without_xhat(dout, x, gamma, eps=1e-5):
 
 def layernorm_backward__unbiased_variance(dout, x, gamma, eps=1e-5):
     dx, xhat = _norm_backward(dout, x, gamma, eps, -1, ddof=1)
+    return (dx, *_ln_param_grads(dout, xhat))
+
+
+def layernorm_backward__dx_missing_gamma(dout, x, gamma, eps=1e-5):
+    dx, xhat = _norm_backward(dout, x, np.ones_like(gamma), eps, -1)
     return (dx, *_ln_param_grads(dout, xhat))

@@ -88,6 +88,10 @@ def partial_derivative__ignores_h(f, point, i, h=1e-5):
     return float((f(*_shifted(point, i, step)) - f(*_shifted(point, i, -step))) / (2 * step))
 
 
+def partial_derivative__multiplies_by_h(f, point, i, h=1e-5):
+    return float((f(*_shifted(point, i, h)) - f(*_shifted(point, i, -h))) / 2 * h)
+
+
 def partial_derivative__perturbs_point_in_place(f, point, i, h=1e-5):
     point[i] += h
     up = f(*point)
@@ -129,6 +133,17 @@ def numerical_gradient__first_axis_only(f, x, h=1e-5):
 
 def numerical_gradient__returns_flat(f, x, h=1e-5):
     return numerical_gradient(f, x, h).reshape(-1)
+
+
+def numerical_gradient__multiplies_by_h(f, x, h=1e-5):
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[idx] += h
+        minus[idx] -= h
+        grad[idx] = (f(plus) - f(minus)) / 2 * h  # precedence: (... / 2) * h
+    return grad
 
 
 def numerical_gradient__copy_is_an_alias(f, x, h=1e-5):

@@ -126,6 +126,10 @@ def mse__divided_by_rows(y_true, y_pred):
     return float(np.sum((y_pred - y_true) ** 2) / len(y_true))
 
 
+def mse__square_of_mean(y_true, y_pred):
+    return float(np.mean(y_pred - y_true) ** 2)
+
+
 def mse__mean_over_axis_0(y_true, y_pred):
     return np.mean((y_pred - y_true) ** 2, axis=0)
 
@@ -303,6 +307,11 @@ def softmax_cross_entropy__grad_missing_one_hot(logits, labels):
     return float(rows_loss.mean()), np.exp(_log_softmax(logits)) / len(labels)
 
 
+def softmax_cross_entropy__grad_sign_flipped(logits, labels):
+    rows_loss, dz = _ce_parts(logits, labels)
+    return float(rows_loss.mean()), -dz / len(labels)
+
+
 def softmax_cross_entropy__softmax_over_batch_axis(logits, labels):
     logp = _log_softmax(logits, axis=0)
     rows = np.arange(len(labels))
@@ -330,6 +339,10 @@ def hinge_loss__no_clamp(y_true, scores):
 
 def hinge_loss__summed(y_true, scores):
     return float(np.sum(np.maximum(0.0, 1.0 - y_true * scores)))
+
+
+def hinge_loss__divided_by_rows(y_true, scores):
+    return float(np.sum(np.maximum(0.0, 1.0 - y_true * scores)) / len(y_true))
 
 
 def hinge_loss__squared_hinge(y_true, scores):

@@ -259,3 +259,8 @@ def early_stopping__best_epoch_any_decrease(val_losses, patience, min_delta=0.0)
 
 def early_stopping__never_stopped_returns_length(val_losses, patience, min_delta=0.0):
     return _stopping(val_losses, patience, min_delta, never_stopped=len)
+
+
+def early_stopping__pair_swapped(val_losses, patience, min_delta=0.0):
+    stop_epoch, best_epoch = _stopping(val_losses, patience, min_delta)
+    return best_epoch, stop_epoch

@@ -190,6 +190,26 @@ def test_sgd_converges_to_the_oracle():
     assert math.isfinite(float(np.linalg.norm(theta)))
 
 
+def test_one_minibatch_per_epoch_loses_the_every_batch_check():
+    """Found from outside: SGD that draws a single mini-batch per epoch (100 steps in all) used to
+    score full marks, since the 'converges' data contracts fast enough for 100 steps with the
+    factor 2. The every_batch_each_epoch check's flat, low spectrum needs all ceil(N/32) steps."""
+    from tests.support import grade_impl
+
+    def one_batch_per_epoch(X, y, lr=0.01, epochs=100, batch_size=32, seed=0):
+        gen = np.random.default_rng(seed)
+        theta = np.zeros(X.shape[1])
+        for _ in range(epochs):
+            b = gen.permutation(len(X))[:batch_size]
+            theta = theta - lr * 2 * X[b].T @ (X[b] @ theta - y[b]) / len(b)
+        return theta
+
+    result = grade_impl("optimizers", "linear_regression_sgd", one_batch_per_epoch, max_examples=10)
+    failing = [c.id.rsplit(".", 1)[1] for c in result.checks if c.status != "passed"]
+    assert failing == ["every_batch_each_epoch"], failing
+    assert "ceil(N/32)" in next(c.message for c in result.checks if c.status != "passed")
+
+
 @pytest.mark.parametrize("name,make", [
     ("sgd", lambda p: torch.optim.SGD(p, lr=0.1)),
     ("sgd_momentum", lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.8, nesterov=True)),

@@ -170,6 +170,9 @@ spec.mistakes(
                     "gradient is the sum of dout over the batch, not the mean."),
     unbiased_variance=("Your gradients use the unbiased variance (divided by N-1); the forward pass uses the "
                        "biased one (divided by N), and so must its gradient."),
+    dx_missing_gamma=("Your dx leaves out gamma: out = gamma * x_hat + beta, so the gradient reaching x_hat is "
+                      "dout * gamma, and every term of dx carries that factor: "
+                      "dx = gamma/std * (dout - mean(dout) - x_hat * mean(dout * x_hat))."),
     kept_batch_axis=("Your dgamma and dbeta have shape (1, D). gamma and beta have shape (D,), so their "
                      "gradients must too: sum over axis 0 without keepdims."),
 )
@@ -281,6 +284,8 @@ spec.mistakes(
                            "pass. Layer norm's statistics, and the sums in dx, run over the last axis."),
     dgamma_without_xhat=("Your dgamma is the sum of dout. Since out = gamma * x_hat + beta, dgamma is the sum of "
                          "dout * x_hat over every leading axis."),
+    dx_missing_gamma=("Your dx leaves out gamma: the gradient reaching x_hat is dout * gamma (out = gamma * "
+                      "x_hat + beta), so use g = dout * gamma in every term of dx, means over the last axis."),
     unbiased_variance=("Your gradients use the unbiased variance (divided by D-1); layer norm's forward pass "
                        "uses the biased one (divided by D), and so must its gradient."),
 )

@@ -152,6 +152,9 @@ spec.mistakes(
                               "(the sum of all partial derivatives). Shift only coordinate i."),
     ignores_h=("Your result does not depend on the h passed in: you used a fixed step of 1e-5. Use the "
                "argument h (1e-5 is only its default)."),
+    multiplies_by_h=("Your result is about h**2 times the derivative: `(up - down) / 2 * h` divides by 2 and "
+                     "then multiplies by h, since / and * bind equally and run left to right. Write "
+                     "(up - down) / (2 * h)."),
     perturbs_point_in_place=("You changed `point` itself (point[i] += h). Perturb copies instead: "
                              "plus = point.copy(); plus[i] += h, and the same for minus."),
 )
@@ -180,6 +183,9 @@ spec.mistakes(
                      "row is shifted at once. Visit every single entry, e.g. for idx in np.ndindex(x.shape)."),
     returns_flat=("You returned a flat vector of x.size values. The gradient must have x's shape: build it "
                   "with np.zeros_like(x) or reshape it to x.shape."),
+    multiplies_by_h=("Your gradient is about h**2 times too small: `(f_plus - f_minus) / 2 * h` divides by 2 "
+                     "and then multiplies by h (/ and * run left to right). Write "
+                     "(f_plus - f_minus) / (2 * h)."),
     copy_is_an_alias=("Your gradient is all zeros: `x_plus = x` does not copy, so x_plus and x_minus are the "
                       "same array and f is evaluated twice at the same point. Use x.copy()."),
     does_not_restore_x=("You changed x in place while perturbing it and did not put every entry back exactly, "

@@ -120,6 +120,9 @@ spec.mistakes(
                      "(y_pred - y_true)**2."),
     divided_by_rows=("You divided the sum by len(y), the number of rows; for 2-D y the mean runs over all "
                      "elements: divide by y.size (or use np.mean without an axis)."),
+    square_of_mean=("You squared the mean error, mean(y_pred - y_true)**2, so positive and negative errors "
+                    "cancel before squaring. Square each error first, then average: "
+                    "np.mean((y_pred - y_true)**2)."),
     mean_over_axis_0=("You averaged over axis 0 only, which leaves one value per column for 2-D y; the loss "
                       "is a single float, the mean over all elements."),
 )
@@ -338,6 +341,9 @@ spec.mistakes(
                        "(and the gradient of the mean, divided by N)."),
     grad_missing_one_hot=("Your gradient is softmax / N; it is (softmax - one_hot(labels)) / N: subtract 1 at "
                           "each row's label, probs[np.arange(N), labels] -= 1."),
+    grad_sign_flipped=("Your gradient has the wrong sign: it is (one_hot(labels) - softmax) / N. The loss "
+                       "falls as the label's logit rises, so its gradient is (softmax - one_hot(labels)) / N, "
+                       "negative only at the label."),
     softmax_over_batch_axis=("Your softmax normalises each column over the batch (axis 0); each row is one "
                              "example's distribution over the C classes: normalise along axis 1."),
     indexed_columns=("You indexed log_probs[:, labels], which takes whole columns (an N x N block). Pick one "
@@ -373,6 +379,8 @@ spec.mistakes(
     no_clamp=("You averaged 1 - y*s without max(0, ...): points beyond the margin (y*s > 1) must contribute "
               "0, not a negative amount."),
     summed="You summed the per-element losses; the hinge loss here is their mean.",
+    divided_by_rows=("You divided the sum by len(y), the number of rows; for 2-D y and scores the mean runs "
+                     "over every element: divide by y.size (or use np.mean without an axis)."),
     squared_hinge="You squared the hinge terms (the squared hinge loss); the hinge loss is mean(max(0, 1 - y*s)).",
     sign_flipped="Your loss uses 1 + y*s; the hinge is max(0, 1 - y*s), which is 0 when y*s >= 1.",
 )

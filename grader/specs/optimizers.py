@@ -217,21 +217,30 @@ FIT_TOL = Tolerance(1e-2, 1e-8, "the contract's 1% relative distance; on the dra
 
 
 @st.composite
-def regression_data(draw, with_seed: bool = False):
+def regression_data(draw, with_seed: bool = False, every_batch: bool = False):
     """Well-conditioned ``X (N, D)`` and ``y = X @ theta_true + noise``.
 
     ``X.T @ X / N`` has eigenvalues in [3, 10], the largest in [9, 10]: the mean-gradient step
     at lr=0.01 contracts every direction by at least 3 % per step (>= 200 steps at N >= 64), while
-    a summed gradient (lr*32*9 > 2) or an uphill step grows without bound.
+    a summed gradient (lr*32*9 > 2) or an uphill step grows without bound.  With
+    ``every_batch``, N is 256 to 400 and the spectrum is flat in [1, 1.5], so only code that takes
+    every mini-batch step of every epoch gets within 1 % in 100 epochs.
     """
-    n = draw(st.integers(64, 200))
+    n = draw(st.integers(256, 400) if every_batch else st.integers(64, 200))
     d = draw(st.integers(2, 5))
     gen = rng(draw(seeds))
     z = gen.standard_normal((n, d))
     q, _ = np.linalg.qr(z - z.mean(axis=0))
     u, _ = np.linalg.qr(gen.standard_normal((d, d)))
-    eigenvalues = gen.uniform(3.0, 10.0, d)
-    eigenvalues[0] = gen.uniform(9.0, 10.0)
+    if every_batch:
+        # Flat spectrum in [1, 1.5]: an epoch of ceil(N/32) >= 8 mean-gradient steps (either scale)
+        # contracts every direction by <= 0.99**800 = 3e-4 in 100 epochs, but one step per epoch
+        # (a single mini-batch drawn per epoch) leaves >= (1 - 0.02*1.5)**100 = 4.8% even with the
+        # factor 2 -- far outside the 1%.
+        eigenvalues = gen.uniform(1.0, 1.5, d)
+    else:
+        eigenvalues = gen.uniform(3.0, 10.0, d)
+        eigenvalues[0] = gen.uniform(9.0, 10.0)
     X = math.sqrt(n) * (q * np.sqrt(eigenvalues)) @ u.T
     theta = away_from_zero(gen, d, 0.5, 2.0)
     args = {"X": X, "y": X @ theta + 0.02 * gen.standard_normal(n)}
@@ -329,6 +338,25 @@ spec.check("linear_regression_sgd", "converges", points=1,
                        "least-squares solution np.linalg.lstsq(X, y)",
            inputs=regression_data(), oracle=ref.linear_regression_sgd, tol=FIT_TOL, run=fit,
            verify=fit_verify)
+
+
+def every_batch_verify(got, want, args):
+    problem = fit_verify(got, want, args)
+    if problem and got["outcome"] == "finite":
+        n = len(args["X"])
+        problem += (f". Here N = {n}, so one epoch is ceil(N/32) = {math.ceil(n / 32)} mini-batch steps that "
+                    "together visit every row once; slow convergence on this data (every direction "
+                    "has curvature 1 to 1.5) means fewer steps than that were taken, e.g. a single "
+                    "mini-batch per epoch or a loop that stops after the first batch")
+    return problem
+
+
+spec.check("linear_regression_sgd", "every_batch_each_epoch", points=1,
+           description="with N = 256 to 400 rows and a flat spectrum (X.T @ X / N has eigenvalues in "
+                       "[1, 1.5]), theta is within 1% of the least-squares solution: each epoch must "
+                       "step through all ceil(N/32) mini-batches",
+           inputs=regression_data(every_batch=True), oracle=ref.linear_regression_sgd, tol=FIT_TOL,
+           run=fit, verify=every_batch_verify)
 spec.check("linear_regression_sgd", "seeded", points=1,
            description="two calls with the same seed return the same (converged) theta, and "
                        "another seed another theta",

@@ -426,4 +426,6 @@ spec.mistakes(
                              "weights early stopping would restore."),
     never_stopped_returns_length=("When patience is never exhausted you return len(val_losses); stop_epoch is then "
                                   "the last index, len(val_losses) - 1."),
+    pair_swapped=("You returned (best_epoch, stop_epoch); the contract's order is (stop_epoch, best_epoch): "
+                  "the epoch where training stops first, then the epoch of the best loss."),
 )

@@ -216,3 +216,115 @@ def log_softmax__math_loop(x, axis=-1):
         log_sum = math.log(math.fsum(math.exp(v - m) for v in row))
         out[r] = [v - m - log_sum for v in row]
     return restore(out)
+
+
+# Written for the outside review of the grader -------------------------------------------------
+
+def sigmoid__where_numerator(x):
+    """One exp of -|x|: numerator 1 or e by sign, denominator 1 + e."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+
+def sigmoid__clip_500(x):
+    """The common overflow guard: clip to [-500, 500] (sigmoid(-500) = 7e-218 instead of 0)."""
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -500, 500)))
+
+
+def sigmoid_grad__product_of_mirrors(x):
+    """sigmoid(x) * sigmoid(-x), both stable."""
+    return sigmoid__where_numerator(x) * sigmoid__where_numerator(-x)
+
+
+def sigmoid_grad__clipped_textbook(x):
+    """s * (1 - s) with the clipped sigmoid."""
+    s = sigmoid__clip_500(x)
+    return s * (1 - s)
+
+
+def tanh__expm1_signed(x):
+    """sign(x) * -expm1(-2|x|) / (1 + exp(-2|x|)): accurate near 0, no overflow."""
+    a = np.abs(x)
+    return np.sign(x) * (-np.expm1(-2.0 * a)) / (1.0 + np.exp(-2.0 * a))
+
+
+def tanh__math_per_element(x):
+    """math.tanh on every element through np.ndindex."""
+    out = np.empty_like(x)
+    for idx in np.ndindex(x.shape):
+        out[idx] = math.tanh(x[idx])
+    return out
+
+
+def tanh_grad__difference_of_squares(x):
+    """(1 - t) * (1 + t)."""
+    t = np.tanh(x)
+    return (1.0 - t) * (1.0 + t)
+
+
+def tanh_grad__overflowing_cosh(x):
+    """(2 / (e^x + e^-x))**2: e^|x| overflows to inf beyond 709 and the result is the correct 0."""
+    with np.errstate(over="ignore"):
+        return (2.0 / (np.exp(x) + np.exp(-x))) ** 2
+
+
+def relu__times_mask(x):
+    """x * (x > 0): negative entries become -0.0, equal to 0."""
+    return x * (x > 0)
+
+
+def relu__clip_below(x):
+    """np.clip with no upper bound."""
+    return np.clip(x, 0, None)
+
+
+def relu_grad__greater_ufunc(x):
+    """np.greater: a boolean array."""
+    return np.greater(x, 0)
+
+
+def relu_grad__int8_mask(x):
+    """(x > 0) as int8."""
+    return (x > 0).astype(np.int8)
+
+
+def relu_grad__where_int(x):
+    """np.where with Python ints: an int64 array."""
+    return np.where(x > 0, 1, 0)
+
+
+def leaky_relu__slope_where(x, alpha=0.01):
+    """x times a per-entry slope of 1 or alpha."""
+    return x * np.where(x > 0, 1.0, alpha)
+
+
+def leaky_relu__split_parts(x, alpha=0.01):
+    """max(x, 0) + alpha * min(x, 0)."""
+    return np.maximum(x, 0) + alpha * np.minimum(x, 0)
+
+
+def leaky_relu_grad__affine_mask(x, alpha=0.01):
+    """alpha + (1 - alpha) * mask (1 - alpha + alpha may round to 1 - 1 ulp)."""
+    return alpha + (1.0 - alpha) * (x > 0)
+
+
+def leaky_relu_grad__select(x, alpha=0.01):
+    """np.select with alpha as the default."""
+    return np.select([x > 0], [1.0], default=alpha)
+
+
+def softmax__moveaxis_rows(x, axis=-1):
+    """Moves the axis last, flattens the rest to rows and normalises row by row."""
+    moved = np.moveaxis(x, axis, -1)
+    flat = moved.reshape(-1, moved.shape[-1])
+    out = np.empty_like(flat)
+    for r in range(flat.shape[0]):
+        e = np.exp(flat[r] - flat[r].max())
+        out[r] = e / e.sum()
+    return np.moveaxis(out.reshape(moved.shape), -1, axis)
+
+
+def log_softmax__moved_logaddexp(x, axis=-1):
+    """np.logaddexp.reduce along the axis moved last."""
+    moved = np.moveaxis(x, axis, -1)
+    return np.moveaxis(moved - np.logaddexp.reduce(moved, axis=-1, keepdims=True), -1, axis)
