@@ -200,6 +200,39 @@ def test_every_timed_output_is_checked_so_a_cached_result_fails():
     assert result["ratio"] is None and "returned a wrong out" in result["problem"]
 
 
+@pytest.mark.parametrize("patch", ["sub", "tensor_methods", "function_mode"])
+def test_the_timed_output_check_cannot_be_patched_from_student_code(patch, monkeypatch):
+    """Student code runs in the same child as the check of its timed outputs: replacing torch.sub,
+    tensor methods or leaving a TorchFunctionMode on must not make a wrong output pass."""
+    from torch.overrides import TorchFunctionMode
+
+    class Lenient(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if func in (torch.sub, torch.Tensor.sub, torch.le, torch.Tensor.__le__):
+                return torch.zeros_like(args[0]) if func in (torch.sub, torch.Tensor.sub) else \
+                    torch.ones_like(args[0], dtype=torch.bool)
+            return func(*args, **(kwargs or {}))
+
+    if patch == "sub":
+        monkeypatch.setattr(torch, "sub", lambda a, b, *rest, **kw: torch.zeros_like(a))
+    elif patch == "tensor_methods":
+        for name, value in (("__bool__", lambda self: False), ("any", lambda self, *a, **k: torch.tensor(False)),
+                            ("abs_", lambda self: self.zero_())):
+            monkeypatch.setattr(torch.Tensor, name, value)
+    mode = Lenient() if patch == "function_mode" else None
+
+    def half_the_work(q, k, v, causal=False):
+        return q * 0.5          # cheap and wrong at the timing size
+    if mode is not None:
+        mode.__enter__()
+    try:
+        result = timing(half_the_work)
+    finally:
+        if mode is not None:
+            mode.__exit__(None, None, None)
+    assert result["ratio"] is None and "returned a wrong out" in result["problem"]
+
+
 def test_an_input_changed_only_at_timing_size_is_caught():
     def big_scale(x, gamma, beta, eps=1e-5):
         out = SOLUTIONS.batchnorm_train(x, gamma, beta, eps)
