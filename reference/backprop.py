@@ -232,6 +232,10 @@ def perceptron_train__single_epoch(X, y, lr=1.0, epochs=100):
     return _np_perceptron(X, y, lr, 1)
 
 
+def perceptron_train__one_epoch_short(X, y, lr=1.0, epochs=100):
+    return _np_perceptron(X, y, lr, epochs - 1)  # for epoch in range(1, epochs)
+
+
 # perceptron_predict
 def perceptron_predict__forgot_bias(X, w, b):
     return (X @ w > 0).astype(np.int64)

@@ -222,6 +222,8 @@ spec.mistakes(
     bias_not_updated="Your bias never changes: update it along with w, b += lr * (y - pred).",
     bias_without_lr="Your bias step ignores the learning rate: b += lr * (y - pred), like w.",
     single_epoch="You made only one pass over the data: repeat the pass `epochs` times.",
+    one_epoch_short=("You made epochs - 1 passes over the data (for example `for epoch in range(1, epochs)`); "
+                     "make exactly `epochs` passes: `for _ in range(epochs)`."),
     ge_threshold=("You predict 1 when w.x + b >= 0; the rule predicts 1 only when w.x + b > 0 "
                   "(a score of exactly 0, as at the very first sample with zero weights, predicts 0)."),
     sign_prediction=("You turned np.sign(score) into a prediction; at a score of exactly 0 (the very first "
