@@ -72,6 +72,9 @@ _device_of = _TensorBase.__dict__["device"].__get__
 _abs_number, _bool, _int, _tuple, _zip = builtins.abs, builtins.bool, builtins.int, builtins.tuple, builtins.zip
 _plain_torch = torch._C.DisableTorchFunction
 _float_value = float.__float__
+_detach, _tensor_to, _reshape, _tolist = _TensorBase.detach, _TensorBase.to, _TensorBase.reshape, _TensorBase.tolist
+_named_parameters = nn.Module.named_parameters
+_isfinite = math.isfinite
 _cuda_sync = getattr(torch._C, "_cuda_synchronize", None)
 _EventBase = getattr(torch._C, "_CudaEventBase", None)
 
@@ -345,7 +348,7 @@ def _gan_outputs(kwargs: dict, returned: Any) -> list:
     pair = returned if _type(returned) in (tuple, list) and _len(returned) == 2 else (returned, returned)
     named = [("d_loss", pair[0]), ("g_loss", pair[1])]
     for label in ("generator", "discriminator"):
-        named += [(f"{label}.{n}", p.detach()) for n, p in kwargs[label].named_parameters()]
+        named += [(f"{label}.{n}", _detach(p)) for n, p in _named_parameters(kwargs[label])]
     return named
 
 
@@ -485,10 +488,11 @@ def _tripwire(original: Callable[..., Any], label: str, hits: list) -> Callable[
 def describe_value(value: Any, values: bool = True) -> dict:
     """What the grader needs to judge one returned value, as plain data."""
     if _type(value) is _Tensor:
-        fact = {"kind": "tensor", "shape": list(value.shape), "dtype": str(value.dtype).replace("torch.", ""),
-                "device": value.device.type}
-        if values:
-            fact["values"] = _plain_values(value)
+        with _plain_torch():   # the methods taken at import: a patched Tensor.tolist reports nothing
+            fact = {"kind": "tensor", "shape": list(_tuple(_size(value))),
+                    "dtype": str(_dtype_of(value)).replace("torch.", ""), "device": _device_of(value).type}
+            if values:
+                fact["values"] = _plain_values(value)
         return fact
     if _isinstance(value, _Tensor):
         return {"kind": "subclass", "type": _type(value).__name__}
@@ -498,13 +502,14 @@ def describe_value(value: Any, values: bool = True) -> dict:
 
 
 def _plain_values(tensor: torch.Tensor) -> list:
-    flat = tensor.detach().to("cpu", torch.float64).reshape(-1).tolist()
+    with _plain_torch():
+        flat = _tolist(_reshape(_tensor_to(_detach(tensor), "cpu", torch.float64), -1))
     return [_plain_number(x) for x in flat]
 
 
 def _plain_number(x: float) -> Any:
     """JSON carries no NaN or inf: those travel as the strings "nan", "inf" and "-inf"."""
-    return x if math.isfinite(x) else str(x)
+    return x if _isfinite(x) else str(x)
 
 
 def run_cases(fn: Callable[..., Any], task: Task, seed: int, device: str) -> dict:

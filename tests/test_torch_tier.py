@@ -233,6 +233,16 @@ def test_the_timed_output_check_cannot_be_patched_from_student_code(patch, monke
     assert result["ratio"] is None and "returned a wrong out" in result["problem"]
 
 
+def test_the_facts_of_a_correctness_call_cannot_be_patched(monkeypatch):
+    """The child reads a returned tensor with methods taken at import: a Tensor.tolist (or .to,
+    .reshape) replaced by student code, say one that reports the reference's values for a
+    tensor of zeros, changes nothing in what the grader sees."""
+    monkeypatch.setattr(torch.Tensor, "tolist", lambda self: [1.0] * self.numel())
+    monkeypatch.setattr(torch.Tensor, "reshape", lambda self, *shape: torch.ones(self.numel(), dtype=torch.float64))
+    fact = perf.describe_value(torch.zeros(2, 3))
+    assert fact["shape"] == [2, 3] and fact["values"] == [0.0] * 6
+
+
 def test_an_input_changed_only_at_timing_size_is_caught():
     def big_scale(x, gamma, beta, eps=1e-5):
         out = SOLUTIONS.batchnorm_train(x, gamma, beta, eps)
