@@ -130,6 +130,10 @@ def mlp_forward__no_hidden_activation(X, params):
     return (X @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
 
 
+def mlp_forward__hidden_bias_after_relu(X, params):
+    return (_np_relu(X @ params["W1"]) + params["b1"]) @ params["W2"] + params["b2"]
+
+
 # mlp_loss_and_grads: one NumPy implementation with switches, so that each mistake changes
 # exactly one thing.
 def _np_mlp(X, y, params, reg, *, sum_loss=False, grads_per_batch=True, relu_mask=True,

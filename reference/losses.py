@@ -206,6 +206,11 @@ def huber__squared_everywhere(y_true, y_pred, delta=1.0):
     return float(np.mean(0.5 * (y_pred - y_true) ** 2))
 
 
+def huber__signed_residual_compared(y_true, y_pred, delta=1.0):
+    r = y_pred - y_true
+    return float(np.mean(np.where(r < delta, 0.5 * r ** 2, delta * (np.abs(r) - 0.5 * delta))))
+
+
 # binary_cross_entropy
 
 def binary_cross_entropy__no_clipping(y_true, p, eps=1e-12):

@@ -212,6 +212,12 @@ def adagrad__no_sqrt(w, dw, state, lr=0.01, eps=1e-10):
     return _adagrad(w, dw, state, lr, eps, no_sqrt=True)
 
 
+def adagrad__stale_accumulator(w, dw, state, lr=0.01, eps=1e-10):
+    sum_sq = np.zeros_like(w) if state is None else state
+    w_new = w - lr * dw / (np.sqrt(sum_sq) + eps)  # divides before adding this step's dw**2
+    return w_new, sum_sq + dw ** 2
+
+
 def _adam(w, dw, state, lr, beta1, beta2, eps, weight_decay=0.0, *, bias_correction=True,
           t_offset=0, eps_inside=False, eps_hat=False, swapped=False, m_squared=False,
           decay="decoupled"):
@@ -265,6 +271,15 @@ def adam__betas_swapped(w, dw, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)
 
 def adam__first_moment_squared(w, dw, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     return _adam(w, dw, state, lr, beta1, beta2, eps, m_squared=True)
+
+
+def adam__corrected_moments_stored(w, dw, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    if state is None:
+        state = {"t": 0, "m": np.zeros_like(w), "v": np.zeros_like(w)}
+    t = state["t"] + 1
+    m = (beta1 * state["m"] + (1 - beta1) * dw) / (1 - beta1 ** t)  # the corrected value kept
+    v = (beta2 * state["v"] + (1 - beta2) * dw ** 2) / (1 - beta2 ** t)
+    return w - lr * m / (np.sqrt(v) + eps), {"t": t, "m": m, "v": v}
 
 
 def adamw__l2_in_gradient(w, dw, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):

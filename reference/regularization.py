@@ -68,6 +68,10 @@ def l1_penalty__gradient_without_lam(w, lam):
     return float(lam * np.sum(np.abs(w))), np.sign(w)
 
 
+def l1_penalty__no_abs(w, lam):
+    return float(lam * np.sum(w)), lam * np.sign(w)
+
+
 def l1_penalty__mean_not_sum(w, lam):
     return float(lam * np.mean(np.abs(w))), lam * np.sign(w) / w.size
 
@@ -259,6 +263,20 @@ def early_stopping__best_epoch_any_decrease(val_losses, patience, min_delta=0.0)
 
 def early_stopping__never_stopped_returns_length(val_losses, patience, min_delta=0.0):
     return _stopping(val_losses, patience, min_delta, never_stopped=len)
+
+
+def early_stopping__best_is_lowest_seen(val_losses, patience, min_delta=0.0):
+    losses = [float(v) for v in val_losses]
+    lowest, best_epoch, waited = losses[0], 0, 0
+    for epoch in range(1, len(losses)):
+        if losses[epoch] < lowest - min_delta:
+            best_epoch, waited = epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return epoch, best_epoch
+        lowest = min(lowest, losses[epoch])  # moves even when the epoch did not improve
+    return len(losses) - 1, best_epoch
 
 
 def early_stopping__pair_swapped(val_losses, patience, min_delta=0.0):

@@ -127,6 +127,8 @@ spec.mistakes(
     sigmoid_hidden="You used a sigmoid in the hidden layer; this network uses ReLU, max(0, z).",
     no_hidden_activation=("The hidden layer has no activation, so the network collapses to one linear map: "
                           "apply ReLU, max(0, z), to X @ W1 + b1."),
+    hidden_bias_after_relu=("You added b1 after the ReLU, relu(X @ W1) + b1; the bias belongs inside: "
+                            "h = relu(X @ W1 + b1), so it shifts where each unit switches on."),
 )
 
 

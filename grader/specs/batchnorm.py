@@ -145,6 +145,9 @@ spec.mistakes(
                        "gamma * x_hat + beta."),
     no_mean_subtraction=("You divided x by the batch standard deviation without subtracting the batch mean "
                          "first: x_hat = (x - mean) / sqrt(var + eps)."),
+    statistics_over_all_elements=("You took one mean and one variance over the whole batch (np.mean(x) without an "
+                                  "axis); batch norm normalises each feature on its own: mean and variance "
+                                  "over axis 0, one per column."),
 )
 
 # batchnorm_backward --------------------------------------------------------------------------

@@ -179,6 +179,8 @@ spec.mistakes(
                        "is delta times that: 0.5*r**2 for |r| < delta, else delta*(|r| - 0.5*delta)."),
     ignored_delta="Your loss ignores the delta argument and always uses 1; use delta for the threshold and the linear branch.",
     summed="You summed the per-element losses; the Huber loss (as torch.nn.HuberLoss) is their mean.",
+    signed_residual_compared=("You compared the signed residual with delta (r < delta), so every negative residual, "
+                              "however large, takes the quadratic branch. Compare its size: |r| < delta."),
     squared_everywhere=("You used 0.5*r**2 for every residual; for |r| >= delta the loss grows linearly: "
                         "delta * (|r| - 0.5*delta)."),
 )

@@ -162,6 +162,9 @@ spec.mistakes(
                        "Keep G in the state and add dw**2 to it: G grows, and the steps shrink over time."),
     no_sqrt=("You divide by the sum of squared gradients itself; divide by its square root "
              "(plus eps)."),
+    stale_accumulator=("You divide by the accumulator from before this step, so the first step divides by "
+                       "sqrt(0) + eps and jumps by ~lr * dw / eps. Add dw**2 to G first, then step: "
+                       "w -= lr * dw / (sqrt(G) + eps)."),
 )
 
 # adam --------------------------------------------------------------------------------------
@@ -186,6 +189,9 @@ spec.mistakes(
     betas_swapped=("Your moment averages use each other's beta: m = beta1*m + (1 - beta1)*dw and "
                    "v = beta2*v + (1 - beta2)*dw**2."),
     first_moment_squared="Your second moment averages m**2; it averages the squared gradient dw**2.",
+    corrected_moments_stored=("You keep the bias-corrected m_hat and v_hat in the state, so the next step corrects "
+                              "them again. Store the raw averages m and v; compute m / (1 - beta1**t) and "
+                              "v / (1 - beta2**t) afresh each step, only for the update."),
 )
 
 # adamw -------------------------------------------------------------------------------------

@@ -88,6 +88,8 @@ spec.mistakes(
     l2_instead=("You computed the L2 penalty lam * sum(w**2). The L1 penalty is lam * sum(|w|), with "
                 "(sub)gradient lam * sign(w)."),
     gradient_without_lam="Your gradient is sign(w); the penalty is scaled by lam, so its gradient is lam * sign(w).",
+    no_abs=("Your penalty is lam * sum(w): positive and negative weights cancel. The L1 penalty sums their "
+            "sizes, lam * sum(|w|)."),
     mean_not_sum=("You averaged |w| over the entries. The penalty is a sum, lam * sum(|w|), and each entry's "
                   "gradient is lam * sign(w), not divided by the number of entries."),
     sign_at_zero_is_one=("Your gradient at w == 0 is +lam (e.g. from np.where(w >= 0, 1, -1)). |w| has a kink "
@@ -426,6 +428,9 @@ spec.mistakes(
                              "weights early stopping would restore."),
     never_stopped_returns_length=("When patience is never exhausted you return len(val_losses); stop_epoch is then "
                                   "the last index, len(val_losses) - 1."),
+    best_is_lowest_seen=("You compare each loss with the lowest loss seen so far, also one that came from an "
+                         "epoch that did not improve (lower, but by less than min_delta). The reference is the "
+                         "loss of the last improving epoch: update best only when an epoch improves."),
     pair_swapped=("You returned (best_epoch, stop_epoch); the contract's order is (stop_epoch, best_epoch): "
                   "the epoch where training stops first, then the epoch of the best loss."),
 )
