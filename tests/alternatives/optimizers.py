@@ -465,3 +465,16 @@ def linear_regression_sgd__shuffle_in_place(X, y, lr=0.01, epochs=100, batch_siz
             b = idx[start:start + batch_size]
             theta -= lr * 2.0 * X[b].T @ (X[b] @ theta - y[b]) / batch_size
     return theta
+
+
+def linear_regression_sgd__random_start(X, y, lr=0.01, epochs=100, batch_size=32, seed=0):
+    """The contract does not fix theta's starting point: this one starts from a standard normal
+    draw of the same generator, and uses the gradient without the factor 2."""
+    gen = np.random.default_rng(seed)
+    theta = gen.normal(size=X.shape[1])
+    for _ in range(epochs):
+        order = gen.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            rows = order[start:start + batch_size]
+            theta = theta - lr * X[rows].T @ (X[rows] @ theta - y[rows]) / len(rows)
+    return theta
