@@ -75,6 +75,11 @@ _float_value = float.__float__
 _detach, _tensor_to, _reshape, _tolist = _TensorBase.detach, _TensorBase.to, _TensorBase.reshape, _TensorBase.tolist
 _named_parameters = nn.Module.named_parameters
 _isfinite = math.isfinite
+# The kernel audit goes on and off the dispatcher's mode stack through these, not through
+# TorchDispatchMode.__enter__/__exit__ (Python methods that student code could replace at import).
+_push_dispatch = torch._C._push_on_torch_dispatch_stack
+_pop_dispatch = torch._C._pop_torch_dispatch_stack
+_dispatch_depth = torch._C._len_torch_dispatch_stack
 _cuda_sync = getattr(torch._C, "_cuda_synchronize", None)
 _EventBase = getattr(torch._C, "_CudaEventBase", None)
 
@@ -398,6 +403,15 @@ class _KernelAudit(TorchDispatchMode):
     def _should_skip_dynamo(cls) -> bool:
         return False  # keeps torch from importing torch._dynamo (seconds, in every fresh child)
 
+    def __enter__(self):
+        self._depth = _dispatch_depth()
+        _push_dispatch(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        while _dispatch_depth() > self._depth:   # also whatever the student's call left pushed
+            _pop_dispatch(None)
+
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         name = str(getattr(func, "__name__", func))
         if name.startswith("_record_function_enter") and args and _isinstance(args[0], str):
@@ -412,6 +426,20 @@ def _resolve(path: str) -> Any:
     for part in path.split(".")[1:]:
         obj = getattr(obj, part, None)
     return obj
+
+
+#: The audit's own methods, as defined: student code that finds the class (say through
+#: ``TorchDispatchMode.__subclasses__()``) and replaces one is reported, and the method restored.
+_AUDIT_METHODS = {name: vars(_KernelAudit)[name] for name in ("__enter__", "__exit__", "__torch_dispatch__")}
+
+
+def _audit_intact() -> bool:
+    intact = True
+    for name, method in _AUDIT_METHODS.items():
+        if vars(_KernelAudit).get(name) is not method:
+            setattr(_KernelAudit, name, method)
+            intact = False
+    return intact
 
 
 class Watch:
@@ -439,6 +467,8 @@ class Watch:
         hits: list[str] = []
         for owner, attr, original, label in self._wires:
             setattr(owner, attr, _tripwire(original, label, hits))
+        if not _audit_intact():
+            self._violate("replaces a method of the grader's kernel audit")
         mode = _KernelAudit(self.task.kernels) if audit and self.task.kernels else None
         try:
             if clock is not None:
@@ -451,6 +481,8 @@ class Watch:
             for owner, attr, original, _ in self._wires:
                 setattr(owner, attr, original)
             self._check_clock()
+            if not _audit_intact():
+                self._violate("replaces a method of the grader's kernel audit")
             self._note(hits, mode)
             if set(_current_frames()) - threads:
                 self.threads_left = True
