@@ -428,6 +428,23 @@ def _resolve(path: str) -> Any:
     return obj
 
 
+#: Where Python code takes a mode off the dispatcher's stack (``_disable_current_modes`` goes
+#: through ``_pop_mode``): watched during audited calls, so a student's call that takes the audit
+#: off the stack to reach a kernel unseen is a violation.
+_POP_SITES = [(torch._C, "_pop_torch_dispatch_stack"),
+              (sys.modules.get("torch.utils._python_dispatch"), "_pop_torch_dispatch_stack"),
+              (sys.modules.get("torch.utils._python_dispatch"), "_pop_mode")]
+
+
+def _pop_wire(original: Callable[..., Any], audit: "_KernelAudit", popped: list) -> Callable[..., Any]:
+    def wire(*args, **kwargs):
+        mode = original(*args, **kwargs)
+        if mode is audit:
+            popped.append(True)
+        return mode
+    return wire
+
+
 #: The audit's own methods, as defined: student code that finds the class (say through
 #: ``TorchDispatchMode.__subclasses__()``) and replaces one is reported, and the method restored.
 _AUDIT_METHODS = {name: vars(_KernelAudit)[name] for name in ("__enter__", "__exit__", "__torch_dispatch__")}
@@ -470,6 +487,13 @@ class Watch:
         if not _audit_intact():
             self._violate("replaces a method of the grader's kernel audit")
         mode = _KernelAudit(self.task.kernels) if audit and self.task.kernels else None
+        guards, popped = [], []
+        if mode is not None:
+            for owner, attr in _POP_SITES:
+                original = getattr(owner, attr, None) if owner is not None else None
+                if original is not None:
+                    guards.append((owner, attr, original))
+                    setattr(owner, attr, _pop_wire(original, mode, popped))
         try:
             if clock is not None:
                 return clock.time(lambda: fn(**kwargs))
@@ -480,6 +504,10 @@ class Watch:
         finally:
             for owner, attr, original, _ in self._wires:
                 setattr(owner, attr, original)
+            for owner, attr, original in guards:
+                setattr(owner, attr, original)
+            if popped:
+                self._violate("takes the grader's kernel audit off the dispatch stack")
             self._check_clock()
             if not _audit_intact():
                 self._violate("replaces a method of the grader's kernel audit")

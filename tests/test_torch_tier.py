@@ -326,6 +326,19 @@ def test_the_kernel_audit_survives_student_code_that_disables_it(monkeypatch):
     assert torch._C._len_torch_dispatch_stack() == 0
 
 
+def test_taking_the_audit_off_the_dispatch_stack_is_a_violation():
+    from torch.utils import _python_dispatch
+    hidden = getattr(torch.nn.functional, "scaled_dot_" + "product_attention")
+    modes_off = _python_dispatch._disable_current_modes   # taken before the call, as at import
+
+    def unseen(q, k, v, causal=False):
+        with modes_off():
+            return hidden(q, k, v, is_causal=causal)
+    facts = perf.run_cases(unseen, perf.ATTENTION, 0, "cpu")
+    assert "off the dispatch stack" in facts["violations"][0]
+    assert _python_dispatch._pop_mode.__name__ == "_pop_mode"   # the watch is gone after the call
+
+
 def test_batch_norm_through_aten_or_a_module_is_a_violation():
     aten = getattr(torch.ops.aten, "native_" + "batch_norm")
     facts = perf.run_cases(lambda x, gamma, beta, eps=1e-5: aten(x, gamma, beta, None, None, True, 0.0, eps)[0],
