@@ -3,9 +3,12 @@
 Runs inside the sandboxed child.  The torch tier's zygote (``grader/worker.py``) loads this file
 by path before it forks, so it imports only the standard library and torch, and everything it
 relies on -- the clock, CUDA events and synchronisation, PyTorch's own kernels used as
-references -- is captured here, before any student code is imported.  Student code that later
-replaces ``time.perf_counter``, ``torch.cuda.Event`` or ``torch.cuda.synchronize`` changes
-nothing the harness uses, and is reported (see :data:`WATCHED`).  The grader imports this module
+references, and the functions that read returned tensors and check timed outputs -- is captured
+here, before any student code is imported.  Student code that later replaces
+``time.perf_counter``, ``torch.cuda.Event`` or ``torch.cuda.synchronize`` changes nothing the
+harness uses, and is reported (see :data:`WATCHED`); a replaced ``torch.sub`` or
+``Tensor.tolist`` changes nothing either, and the kernel audit neither depends on
+``TorchDispatchMode``'s Python methods nor may be taken off the dispatch stack.  The grader imports this module
 too, to build the very same inputs for its oracle and to read the tolerances.
 
 Loaded without ``sys.modules`` entry, so annotations here are evaluated (no ``from __future__
