@@ -77,7 +77,8 @@ def batchnorm_train(x, gamma, beta, eps=1e-5):
     Returns:
         A tensor of ``x``'s shape, dtype and device.
 
-    Reference: ``F.batch_norm(x, None, None, gamma, beta, training=True, eps=eps)`` (do not call it).
+    Reference: ``F.batch_norm(x, None, None, gamma, beta, training=True, eps=eps)`` (do not call it,
+    nor PyTorch's other fused normalisations -- group, layer or instance norm -- on a rearranged ``x``).
     Pitfall: reducing over the batch axis alone for 4-D inputs; broadcasting ``gamma`` of shape
     ``(C,)`` against ``(N, C, H, W)`` lines it up with ``W``, not ``C``: view it as ``(1, C, 1, 1)``.
     Speed: ``torch.var_mean`` reads ``x`` once for both statistics; folding ``gamma``, ``beta``,

@@ -224,8 +224,11 @@ BATCHNORM = Task(
     build=_batchnorm_inputs, reference=_batchnorm_reference,
     outputs=lambda kwargs, returned: [("out", returned)], frozen=("x", "gamma", "beta"), copy=_copy_tensors,
     tripwires=(("torch.nn.functional", "batch_norm"), ("torch", "batch_norm"), ("torch", "native_batch_norm"),
-               ("torch.nn.modules.batchnorm._BatchNorm", "forward")),
-    kernels=("batch_norm",),
+               ("torch.nn.modules.batchnorm._BatchNorm", "forward"), ("torch.nn.functional", "group_norm"),
+               ("torch.nn.functional", "layer_norm"), ("torch.nn.functional", "instance_norm")),
+    # PyTorch's other fused normalisations compute batch norm too, given the channels laid out
+    # for them (group_norm with one group per channel of a (1, C, N*H*W) view): the same shortcut
+    kernels=("batch_norm", "group_norm", "layer_norm", "instance_norm"),
     describe=lambda c: f"x of shape {tuple(c['shape'])}, eps={c['eps']:g}",
 )
 

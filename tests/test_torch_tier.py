@@ -14,6 +14,7 @@ import time
 
 import pytest
 import torch
+import torch.nn.functional as F
 from click.testing import CliRunner
 
 from grader import catalog, perf
@@ -349,6 +350,29 @@ def test_batch_norm_through_aten_or_a_module_is_a_violation():
         layer = torch.nn.BatchNorm1d(x.shape[1], eps=eps).to(x.dtype)
         return layer(x)
     assert perf.run_cases(module, perf.BATCHNORM, 0, "cpu")["violations"]
+
+
+def _group_norm_per_channel(x, gamma, beta, eps=1e-5):
+    """Batch norm through group norm: one group per channel of a (1, C, N*H*W) view."""
+    channels = x.shape[1]
+    flat = x.transpose(0, 1).reshape(1, channels, -1)
+    out = F.group_norm(flat, channels, gamma, beta, eps)
+    return out.reshape(channels, x.shape[0], *x.shape[2:]).transpose(0, 1)
+
+
+def test_batch_norm_through_another_fused_normalisation_is_a_violation():
+    facts = perf.run_cases(_group_norm_per_channel, perf.BATCHNORM, 0, "cpu")
+    assert facts["violations"] and "group_norm" in facts["violations"][0]
+    aten = getattr(torch.ops.aten, "native_" + "layer_norm")
+
+    def layer_norm_per_channel(x, gamma, beta, eps=1e-5):  # the whole of each channel as one "row"
+        rows = x.transpose(0, 1).reshape(x.shape[1], -1)
+        out = aten(rows, rows.shape[1:], None, None, eps)[0] * gamma[:, None] + beta[:, None]
+        return out.reshape(x.shape[1], x.shape[0], *x.shape[2:]).transpose(0, 1)
+    facts = perf.run_cases(layer_norm_per_channel, perf.BATCHNORM, 0, "cpu")
+    assert facts["violations"] and "layer_norm" in facts["violations"][0]
+    source = "import torch.nn.functional as F\ndef batchnorm_train(x, gamma, beta, eps=1e-5):\n    return F.group_norm(x, 1)\n"
+    assert spec.reference_calls(source, "batchnorm_train", "batchnorm_train")
 
 
 def test_torch_optim_in_adam_is_a_violation_and_foreach_is_not():

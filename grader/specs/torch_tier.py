@@ -514,7 +514,8 @@ def _seconds(value: float) -> str:
 REFERENCE_PATTERNS = {
     "attention": re.compile(r"scaled_dot_product|^_(flash|efficient)_attention|MultiheadAttention|"
                             r"multi_head_attention_forward"),
-    "batchnorm_train": re.compile(r"batch_norm|BatchNorm"),
+    "batchnorm_train": re.compile(r"batch_norm|BatchNorm|group_norm|GroupNorm|layer_norm|LayerNorm|"
+                                  r"instance_norm|InstanceNorm"),
     "adam_step_": re.compile(r"^optim$|^torch\.optim|_fused_adam|_multi_tensor_adam|_single_tensor_adam"),
     "gan_train_step": None,
 }
