@@ -214,10 +214,11 @@ class MemoryCache:
     def __init__(self, limit: int = 200_000):
         self.limit = limit
         self.values: dict[str, Any] = {}
+        self.keys: dict[int, tuple[Any, str, Optional[str]]] = {}  # id(args) -> (args, check, key)
         self.hits = self.misses = 0
 
     def get_or_compute(self, check_id: str, args: Any, compute: Callable[[], Any]) -> Any:
-        key = OracleCache.key(check_id, args)
+        key = self._key(check_id, args)
         if key is not None and key in self.values:
             self.hits += 1
             return copy.deepcopy(self.values[key])
@@ -226,6 +227,18 @@ class MemoryCache:
         if key is not None and len(self.values) < self.limit:
             self.values[key] = copy.deepcopy(value)
         return value
+
+    def _key(self, check_id: str, args: Any) -> Optional[str]:
+        """The key of ``args``, remembered by identity: every student of a worker is asked about
+        the very same drawn arguments (the engine keeps them, and nothing changes them: students
+        and oracles get copies), so each is encoded and hashed once, not once per student."""
+        known = self.keys.get(id(args))
+        if known is not None and known[0] is args and known[1] == check_id:
+            return known[2]
+        key = OracleCache.key(check_id, args)
+        if len(self.keys) < self.limit:
+            self.keys[id(args)] = (args, check_id, key)  # holding args keeps its id from being reused
+        return key
 
     def drawn_inputs(self, check_id: str, seed: int, max_examples: int, draw: Callable[[], list]) -> list:
         return draw()  # the engine keeps drawn inputs in memory already

@@ -128,3 +128,23 @@ def test_replaying_the_drawn_inputs_gives_what_the_search_alone_gives(wrong, mon
     replayed = [document(folder, 5, cache=False) for folder in (wrong, ROOT / "exercises")]
     monkeypatch.setattr(engine, "drawn_inputs", lambda check, options, cache=None: None)  # search only
     assert [document(folder, 5, cache=False) for folder in (wrong, ROOT / "exercises")] == replayed
+
+
+def test_the_memory_cache_keys_each_drawn_input_once_and_by_content(monkeypatch):
+    """A report worker asks about the same drawn arguments for every student: their key is
+    computed once per object, while equal arguments in another object still find the value and
+    another check's question about the same object does not."""
+    import numpy as np
+
+    from grader.cache import MemoryCache
+
+    computed = []
+    real_key = OracleCache.key
+    monkeypatch.setattr(OracleCache, "key", staticmethod(lambda c, a: computed.append(c) or real_key(c, a)))
+    memo, args = MemoryCache(), {"x": np.arange(3.0)}
+    assert memo.get_or_compute("m.f.a", args, lambda: 1.0) == 1.0
+    assert memo.get_or_compute("m.f.a", args, lambda: 2.0) == 1.0
+    assert computed == ["m.f.a"]
+    assert memo.get_or_compute("m.f.a", {"x": np.arange(3.0)}, lambda: 3.0) == 1.0  # same content
+    assert memo.get_or_compute("m.f.b", args, lambda: 4.0) == 4.0                   # another check
+    assert memo.get_or_compute("m.f.a", {"x": np.arange(4.0)}, lambda: 5.0) == 5.0  # other content
