@@ -496,3 +496,21 @@ def test_cuda_sandboxed_grading_times_on_the_gpu(tmp_path, monkeypatch):
     run = CliRunner().invoke(cli, ["run", "torch_tier.attention", "--submission", str(tmp_path), "--format", "json"])
     speed = json.loads(run.output)["exercises"][0]["functions"][0]["checks"][-1]
     assert "on cpu" not in speed["message"] and speed["max_points"] == 2.0, speed["message"]
+
+
+@pytest.mark.parametrize("source", [
+    "import torch\n_pop = torch._C._pop_torch_dispatch_stack\ndef gan_train_step(*a):\n    _pop()\n",
+    "from torch.utils._python_dispatch import _disable_current_modes\ndef attention(q, k, v, causal=False):\n"
+    "    return q\n\ndef helper():\n    return _disable_current_modes\n\ndef gan_train_step(*a):\n    return helper()\n",
+    "import torch\ndef gan_train_step(*a):\n    with torch._C.DisableTorchFunction():\n        pass\n",
+])
+def test_the_scan_finds_code_that_reaches_the_dispatch_machinery(source):
+    """Popping the kernel audit by hand needs PyTorch's dispatch internals: named in the source,
+    that is a violation in every function of the tier, gan_train_step included."""
+    found = spec.reference_calls(source, "gan_train_step", "gan_train_step")
+    assert found and "dispatch machinery" in found[0]
+
+
+def test_the_model_answers_do_not_reach_the_dispatch_machinery():
+    source = (ROOT / "solutions" / "torch_tier.py").read_text()
+    assert all(spec.reference_calls(source, f, f) == [] for f in spec.REFERENCE_PATTERNS)

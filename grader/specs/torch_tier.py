@@ -521,20 +521,29 @@ REFERENCE_PATTERNS = {
 }
 
 
+#: PyTorch's dispatch-mode machinery, where the child's kernel audit runs: none of the four
+#: operations needs it, and reaching it is the way to take the audit off the stack by hand.
+DISPATCH_INTERNALS = re.compile(r"_python_dispatch|dispatch_stack|TorchDispatchMode|TorchFunctionMode|"
+                                r"DisableTorch(Function|Dispatch)|_disable_current_modes|_(pop|push)_mode|"
+                                r"torch_function_mode")
+
+
 def reference_calls(source: str, name: str, function: str) -> list[str]:
-    """Where the code that ``name`` can reach in ``source`` names the reference of ``function``."""
+    """Where the code that ``name`` can reach in ``source`` names the reference of ``function``
+    (or PyTorch's dispatch machinery, where the kernel audit runs)."""
     pattern = REFERENCE_PATTERNS[function]
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return []
-    if pattern is None:
-        return []
     found = []
     for node in _reachable(tree, name):
         for token in _tokens(node):
-            if pattern.search(token):
-                found.append(f"{function} uses {token} (line {getattr(node, 'lineno', '?')}), the reference itself")
+            where = f"{function} uses {token} (line {getattr(node, 'lineno', '?')})"
+            if pattern is not None and pattern.search(token):
+                found.append(f"{where}, the reference itself")
+            elif DISPATCH_INTERNALS.search(token):
+                found.append(f"{where}: PyTorch's dispatch machinery, where the grader's kernel audit runs")
     return found
 
 
