@@ -27,10 +27,13 @@ from grader.results import ExerciseResult, GradeResult  # noqa: E402
 
 CUES = {
     "matched outputs": "what agrees:",
-    "factor or offset": ("constant factor", "opposite sign", "off by the same amount"),
+    "factor or offset": ("constant factor", "opposite sign", "off by the same amount", "times sqrt("),
+    "optimizer step": "times the expected step",
     "shifted": ("ahead (", "behind ("),
     "NaN/inf hint": ("NaN usually comes", "inf usually comes"),
-    "shape hint": ("transpose", "same number of elements", "kept axis"),
+    "shape hint": ("transpose", "same number of elements", "kept axis", "expected ndarray of shape"),
+    "input changed in place": "in place",
+    "seeding named": "default_rng(seed)",
     "zeros": "all zeros",
     "per-feature pattern": "a per-feature",
     "zero where negative": "0 exactly where the expected ones are negative",

@@ -3,7 +3,8 @@
 Given what the student returned and what the reference returned for the same input, say in
 plain words what agrees and how the rest differs: which outputs of a tuple or a trajectory
 match, a clean factor between got and expected (exactly -1, 2, 1/2, N, 1/N, with N named from
-the input's shapes), a constant offset, a transposed result, a trajectory that is one step
+the input's shapes) or between an optimizer's first step and the expected one (-1, 1/lr, lr), a
+constant offset, a transposed result, a trajectory that is one step
 ahead or behind, NaN or inf where the reference is finite and where those usually come from.
 Pure functions of plain data; they run in the grader, never on student objects.
 """
@@ -49,7 +50,8 @@ def observations(got: Any, want: Any, tol: Tolerance, args: dict, names: tuple[s
             return [shifted]
         for (label, w), (_, g) in zip(wanted, given):
             if compare(g, w, tol) is not None:
-                return [f"{label}: {note}" for note in observations(g, w, tol, args)]
+                step = _first_step(g, w, label, args)
+                return [step] if step else [f"{label}: {note}" for note in observations(g, w, tol, args)]
         return []
     g, w = _as_array(got), _as_array(want)
     if g is None or w is None:
@@ -99,6 +101,32 @@ def _named_size(n: int, args: dict) -> Optional[str]:
             if size == n:
                 return f"{name}.shape[{axis}] = {n}"
     return None
+
+
+def _first_step(got: Any, want: Any, label: str, args: dict) -> Optional[str]:
+    """An optimizer's first step (``w_new - w``) that is a clean multiple of the expected step:
+    the weights themselves rarely are, so the step is where a sign or a learning rate shows."""
+    start, g, w = _as_array(args.get("w")), _as_array(got), _as_array(want)
+    if label != "w after step 1" or start is None or g is None or w is None or not g.shape == w.shape == start.shape:
+        return None
+    if not (np.isfinite(g).all() and np.isfinite(w).all()):
+        return None
+    taken, expected = g - start, w - start
+    ratios = taken[expected != 0] / expected[expected != 0]
+    if ratios.size == 0 or not np.allclose(taken[expected == 0], 0, atol=1e-12):
+        return None
+    factor = float(np.median(ratios))
+    if abs(factor - 1) < 1e-6 or not np.allclose(ratios, factor, rtol=1e-6, atol=0):
+        return None
+    lr = (args.get("hyper") or {}).get("lr")  # None where the check leaves it at its default
+    why = ""
+    if factor < 0:
+        why = ": your step goes the opposite way (descent subtracts the update)"
+    elif lr and abs(factor * lr - 1) < 1e-6:
+        why = f": that is 1/lr (lr = {lr:.4g}), so the step is not scaled by lr"
+    elif lr and abs(factor - lr) < 1e-6 * max(lr, 1e-12):
+        why = f": that is lr (lr = {lr:.4g}), so lr is applied twice"
+    return f"your first step (w after step 1 minus w) is {factor:.4g} times the expected step{why}"
 
 
 def _offset(g: np.ndarray, w: np.ndarray) -> Optional[str]:

@@ -106,3 +106,19 @@ def test_a_catalogued_mistake_is_still_named(tmp_path):
             return dout @ W.T, x.T @ dout / x.shape[0], dout.sum(axis=0)
         """, "linear_backward")
     assert check.diagnosis is not None and check.diagnosis.id == "linear_backward.dW_averaged"
+
+
+def test_an_optimizer_step_off_by_a_sign_or_the_learning_rate_is_said_in_words():
+    """The weights after a wrong step are rarely a clean multiple of the expected weights, but the
+    step itself (w after step 1 minus w) is: a sign, a forgotten or a doubled learning rate."""
+    w0, dw = np.array([1.0, -2.0, 0.5]), np.array([0.3, -0.1, 0.2])
+    args = {"w": w0, "grads": [dw], "hyper": {"lr": 0.1}}
+    want = {"w after step 1": w0 - 0.1 * dw}
+    said = {scale: observations({"w after step 1": w0 - scale * dw}, want, TOL, args)[0]
+            for scale in (-0.1, 1.0, 0.01, 0.3)}
+    assert "opposite way" in said[-0.1]
+    assert "1/lr (lr = 0.1)" in said[1.0] and "not scaled by lr" in said[1.0]
+    assert "lr is applied twice" in said[0.01]
+    assert said[0.3].startswith("your first step") and "3 times the expected step" in said[0.3]
+    not_clean = observations({"w after step 1": w0 - 0.1 * dw + np.array([0.0, 0.01, 0.0])}, want, TOL, args)
+    assert not any("first step" in note for note in not_clean)
