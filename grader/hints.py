@@ -81,6 +81,8 @@ def _factor(g: np.ndarray, w: np.ndarray, args: dict) -> Optional[str]:
     if factor == 0:
         return None
     fraction = Fraction(factor).limit_denominator(1000)
+    if ratios.size == 1 and not _clean_for_one_value(fraction, factor, args):
+        return None  # any two numbers have a ratio: for one value, only a small or named one means something
     if abs(float(fraction) - factor) > 1e-6 * abs(factor):
         return f"every value is the expected one times {factor:.4g}: a constant factor is off"
     words = {Fraction(2): "exactly twice", Fraction(1, 2): "exactly half", Fraction(-2): "exactly -2 times",
@@ -89,6 +91,16 @@ def _factor(g: np.ndarray, w: np.ndarray, args: dict) -> Optional[str]:
     sized = _named_size(abs(fraction.numerator) if fraction.denominator == 1 else fraction.denominator, args)
     because = f" ({'1/' if fraction.denominator != 1 else ''}N with N = {sized})" if sized else ""
     return f"every value is {said} the expected one{because}: a constant factor is off"
+
+
+def _clean_for_one_value(fraction: Fraction, factor: float, args: dict) -> bool:
+    """A single wrong number is said to be off by a factor only when the factor is exact and small
+    (2, 1/3, -4, ...) or a size of the input (a sum where a mean was asked)."""
+    if abs(float(fraction) - factor) > 1e-9 * abs(factor):
+        return False
+    n = abs(fraction.numerator) if fraction.denominator == 1 else fraction.denominator
+    small = max(abs(fraction.numerator), fraction.denominator) <= 4
+    return small or (abs(fraction.numerator) == 1 or fraction.denominator == 1) and _named_size(n, args) is not None
 
 
 def _named_size(n: int, args: dict) -> Optional[str]:

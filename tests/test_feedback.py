@@ -122,3 +122,13 @@ def test_an_optimizer_step_off_by_a_sign_or_the_learning_rate_is_said_in_words()
     assert said[0.3].startswith("your first step") and "3 times the expected step" in said[0.3]
     not_clean = observations({"w after step 1": w0 - 0.1 * dw + np.array([0.0, 0.01, 0.0])}, want, TOL, args)
     assert not any("first step" in note for note in not_clean)
+
+
+def test_one_wrong_number_is_not_called_off_by_a_factor_unless_the_factor_means_something():
+    """Any two numbers have a ratio: a wrong scalar loss is said to be off by a factor only when the
+    factor is small and exact, or a size of the input (a sum where a mean was asked)."""
+    assert observations(1.0, np.pi, TOL, {}) == []
+    rng = np.random.default_rng(0)
+    assert not any(observations(float(rng.uniform(0.5, 6)), float(rng.uniform(0.5, 3)), TOL, {}) for _ in range(300))
+    assert "exactly twice" in observations(2.5, 1.25, TOL, {})[0]
+    assert "N = logits.shape[0] = 5" in observations(6.0, 1.2, TOL, {"logits": np.zeros((5, 3))})[0]
