@@ -94,12 +94,13 @@ def _factor(g: np.ndarray, w: np.ndarray, args: dict) -> Optional[str]:
 
 
 def _clean_for_one_value(fraction: Fraction, factor: float, args: dict) -> bool:
-    """A single wrong number is said to be off by a factor only when the factor is exact and small
-    (2, 1/3, -4, ...) or a size of the input (a sum where a mean was asked)."""
+    """A single wrong number is said to be off by a factor only when the factor is exact (to 1e-9)
+    and a fraction of small terms (2, 1/3, -4, 10, ...) or a size of the input (a sum where a mean
+    was asked).  Two unrelated numbers land that close to such a fraction about once in 10^5."""
     if abs(float(fraction) - factor) > 1e-9 * abs(factor):
         return False
     n = abs(fraction.numerator) if fraction.denominator == 1 else fraction.denominator
-    small = max(abs(fraction.numerator), fraction.denominator) <= 4
+    small = max(abs(fraction.numerator), fraction.denominator) <= 100
     return small or (abs(fraction.numerator) == 1 or fraction.denominator == 1) and _named_size(n, args) is not None
 
 
