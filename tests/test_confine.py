@@ -506,7 +506,8 @@ def test_python_paths_split_site_packages_per_entry():
     for package in ("torch", "scipy"):
         assert not any(confine._beneath(p, os.path.join(SITE, package)) for p in read)
     roots = [stdlib, os.path.realpath(confine.sysconfig.get_config_var("LIBDIR")), *confine.SYSTEM_READ,
-             *map(os.path.realpath, confine.SYSTEM_LIBS)]
+             *map(os.path.realpath, confine.SYSTEM_LIBS),
+             os.path.realpath(sys.prefix)]  # a virtual environment's own lib/ and site-packages
     assert all(any(confine._beneath(p, root) for root in roots) for p in read | listing)
     assert not any(p.startswith("/proc") for p in read | listing)
     everything, _ = confine.python_paths(None, FORBIDDEN)
