@@ -10,6 +10,8 @@ purpose: ``python -m tests.test_mutants_reference --update``, then review the di
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import math
 import sys
@@ -54,14 +56,32 @@ def _leaves(value: Any):
 
 
 def behaviour(module: str, function: str, mistake, inputs: dict) -> dict:
-    """The mistake's fingerprint on each check's recorded input (``"varies"`` when two runs differ)."""
+    """The mistake's fingerprint on each check's recorded input (``"varies"`` when two runs differ).
+
+    A generator made without a seed draws the same entropy sequence in every run, so a mistake
+    that forgets its seed has a fingerprint too (its numbers would otherwise differ between runs,
+    and now and then so would its verdict)."""
     spec = catalog.exercise(module).functions[function]
     seen = {}
     for check in spec.checks:
         args = decode_value(inputs[check.id])
-        runs = [fingerprint(_outcome(check, mistake.impl, args)) for _ in range(2)]
+        runs = []
+        for _ in range(2):
+            with _entropy_pinned():
+                runs.append(fingerprint(_outcome(check, mistake.impl, args)))
         seen[check.name] = runs[0] if _same(runs[0], runs[1]) else "varies"
     return seen
+
+
+@contextlib.contextmanager
+def _entropy_pinned():
+    """``np.random.default_rng()`` without a seed takes 1, 2, 3, ... in turn instead of OS entropy."""
+    real, counter = np.random.default_rng, itertools.count(1)
+    np.random.default_rng = lambda seed=None: real(next(counter) if seed is None else seed)
+    try:
+        yield
+    finally:
+        np.random.default_rng = real
 
 
 def _outcome(check, impl, args):
