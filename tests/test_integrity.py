@@ -276,6 +276,19 @@ def test_bytecode_in_a_submission_is_never_run(tmp_path):
     assert all(f.status == "not_implemented" for f in result.exercises[0].functions)
 
 
+def test_a_generator_without_a_seed_grades_the_same_every_time(tmp_path):
+    """OS entropy would make the message (and for a borderline statistic, the score) differ per run."""
+    write(tmp_path, "init", """
+        import numpy as np
+
+        def xavier_uniform(fan_in, fan_out, seed=0):
+            raise ValueError(f"entropy {np.random.default_rng().integers(10**9)}")
+        """)
+    runs = [results(grade(str(tmp_path), ("init.xavier_uniform",), options=FAST)) for _ in range(2)]
+    assert runs[0] == runs[1]
+    assert "entropy" in str(runs[0])
+
+
 # -- checks that let wrong code pass --------------------------------------------------------------
 def test_ignoring_the_seed_fails(tmp_path):
     write(tmp_path, "optimizers", """
