@@ -147,7 +147,9 @@ def test_prepared_in_one_process_restricted_in_a_forked_child_quickly(world):
     assert forked["isolation"] == f"landlock-abi-{ABI}" and forked["landlock_abi"] == ABI
     assert forked["seccomp"] is True
     assert forked["network"] is (ABI >= 4) and forked["scoped"] is (ABI >= 6)
-    assert forked["ms"] < 20, "restricting should add well under 20 ms to a child's start"
+    # well under a millisecond when idle (benchmarks/grade_speed.py measures it); the bound only
+    # catches a confinement that does real work per child, with room for a busy machine
+    assert forked["ms"] < 250, "restricting should add next to nothing to a child's start"
     assert result["prepare_ms"] < 2000
 
 
@@ -163,7 +165,7 @@ def test_report_and_describe_agree(world):
     assert result["report"] == described
     assert result["report"] == {"isolation": f"landlock-abi-{ABI}", "landlock_abi": ABI, "seccomp": True,
                                 "network": ABI >= 4, "scoped": ABI >= 6}
-    assert result["confine_ms"] < 20
+    assert result["confine_ms"] < 250
 
 
 # -- files ---------------------------------------------------------------------------------------------

@@ -162,7 +162,8 @@ def test_hangs_time_out_within_the_limit(sandbox, name):
     start = time.monotonic()
     problem = fault(sandbox, name)
     assert problem.status == "timeout"
-    assert time.monotonic() - start < sandbox.timeout + 1.0
+    # the limit plus a bounded reaping time; a machine busy with other tests may add a little
+    assert time.monotonic() - start < sandbox.timeout + 3.0
     recovers(sandbox)
 
 
