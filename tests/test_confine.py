@@ -32,7 +32,9 @@ ABI = confine.landlock_abi()
 needs_landlock = pytest.mark.skipif(ABI < 1, reason="this kernel has no Landlock")
 needs_seccomp = pytest.mark.skipif(not confine.seccomp_available(), reason="no seccomp filter here")
 FORBIDDEN = ["torch", "scipy", "grader", "reference", "solutions"]
-SITE = str(Path(confine.sysconfig.get_path("purelib")).resolve())
+# the site-packages that holds NumPy and torch (a virtual environment made with
+# --system-site-packages has its own, empty one in front of the base installation's)
+SITE = str(Path(importlib.util.find_spec("numpy").origin).resolve().parent.parent)
 
 PRELUDE = """
 import ctypes, errno, importlib.util, json, os, sys, time
