@@ -144,6 +144,13 @@ def test_the_wrong_dtype_is_named():
     assert "dtype float32, expected bfloat16" in bf16.message
 
 
+def test_code_drawing_from_torchs_global_generator_grades_the_same_every_time():
+    def noisy(x, gamma, beta, eps=1e-5):
+        return SOLUTIONS.batchnorm_train(x, gamma, beta, eps) + torch.rand(()).to(x.dtype)
+    runs = [[c.message for c in grade_here("batchnorm_train", noisy).checks[:2]] for _ in range(2)]
+    assert runs[0] == runs[1] and "differs" in runs[0][0]
+
+
 def test_nan_where_the_reference_is_finite_fails():
     def with_nan(x, gamma, beta, eps=1e-5):
         out = SOLUTIONS.batchnorm_train(x, gamma, beta, eps)
