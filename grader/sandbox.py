@@ -268,11 +268,13 @@ class Sandbox:
         return outcome
 
     def call_many(self, module: str, function: str, calls: list[tuple[tuple, dict]],
-                  keep: tuple[int, ...] = ()) -> list[Any]:
+                  keep: tuple[int, ...] = (), order: tuple[str, ...] = ()) -> list[Any]:
         """Several calls, pipelined: every request is sent at once and each reply awaited at most
         ``timeout`` seconds after the one before.  The outcomes in order, each ``(value, changed
         arguments)``; the first call that does not return normally ends the list with its
         :class:`StudentFault`, and the child is then ended (it may have run the calls after it).
+        ``order`` is the contract's parameter order, for a function that names its parameters
+        differently (see ``worker.fit_arguments``).
         """
         self._child_for(module)
         child = self.child
@@ -280,7 +282,8 @@ class Sandbox:
         self.take_output()
         seqs = [self._next_seq() for _ in calls]
         frames = b"".join(protocol.frame({"op": "call", "function": function, "args": encode_args(call),
-                                          "global_seed": GLOBAL_SEED, "keep": list(keep), "seq": seq})
+                                          "global_seed": GLOBAL_SEED, "keep": list(keep), "order": list(order),
+                                          "seq": seq})
                           for call, seq in zip(calls, seqs))
         outcomes: list[Any] = []
         try:
@@ -483,7 +486,7 @@ class SandboxFunction:
         """Call with each ``(args, kwargs)`` in ``calls``, pipelined (see :meth:`Sandbox.call_many`):
         the values in order, ending with a StudentFault if one is met (an input changed in place
         is one)."""
-        outcomes = self.sandbox.call_many(self.module, self.name, calls, self.keep)
+        outcomes = self.sandbox.call_many(self.module, self.name, calls, self.keep, self.param_names)
         if len(self.printed) < OUTPUT_KEEP:
             self.printed += self.sandbox.take_output()
         values = []

@@ -21,6 +21,7 @@ import builtins
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import inspect
 import json
 import os
 import random
@@ -177,6 +178,42 @@ def child(config, prepared, channel):
         except (ValueError, TypeError, MemoryError) as exc:  # e.g. a value JSON cannot carry
             channel.send({"status": "error", "seq": request["seq"],
                           "message": f"the result could not be sent back ({type(exc).__name__})"})
+
+
+def fit_arguments(function, args, kwargs, order):
+    """``(args, kwargs, names)`` to call ``function`` with.  The grader names every argument as
+    the contract does; a function that takes the same arguments in the same order under other
+    names (``prev_h`` for ``h_prev``) gets each by its position in the contract instead, and
+    ``names`` maps its own names back to the contract's.  Only when that binds and the contract's
+    names do not: otherwise the call is left as it is, so a missing or extra parameter still
+    raises the error that names it."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # no signature to read (a builtin): nothing to fit
+        return args, kwargs, {}
+    if _binds(signature, args, kwargs):
+        return args, kwargs, {}
+    own = [p.name for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    at = {name: i for i, name in enumerate(order)}
+    named = dict(zip(order, args))
+    named.update(kwargs)
+    if any(at.get(name, len(own)) >= len(own) for name in named):
+        return args, kwargs, {}
+    positional = []
+    while len(positional) < len(order) and order[len(positional)] in named:
+        positional.append(named.pop(order[len(positional)]))
+    renamed = {own[at[name]]: value for name, value in named.items()}
+    if not _binds(signature, positional, renamed):
+        return args, kwargs, {}
+    return tuple(positional), renamed, {own[at[name]]: name for name in named}
+
+
+def _binds(signature, args, kwargs) -> bool:
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError:
+        return False
+    return True
 
 
 def _pin_entropy():
@@ -372,6 +409,7 @@ class Server:
                                                   "running your code was restarted)"}
         except Exception as exc:
             return {"status": "error", "message": f"the grader could not decode its own input: {exc}"}
+        args, kwargs, names = fit_arguments(function, args, kwargs, request.get("order", ()))
         np = sys.modules["numpy"]
         np.random.seed(request["global_seed"])
         random.seed(request["global_seed"])
@@ -380,7 +418,8 @@ class Server:
         if problem:
             return problem
         value = self.keep(value, request.get("keep", ()))
-        return {"status": "ok", "value": codec.encode(value), "changed": codec.changed(before, args, kwargs)}
+        changed = [names.get(c, c) for c in codec.changed(before, args, kwargs)]
+        return {"status": "ok", "value": codec.encode(value), "changed": changed}
 
     def keep(self, value, positions):
         """Replace the returned tuple's elements at ``positions`` by references kept here."""

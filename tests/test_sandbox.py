@@ -115,6 +115,35 @@ def test_modifying_an_input_in_place_fails_and_says_so(tmp_path):
     assert "modified its input `dw` in place" in function.checks[0].message
 
 
+def test_parameters_named_otherwise_are_passed_by_their_place_in_the_contract(tmp_path):
+    function = grade_source(tmp_path, """
+        def sgd(params, grads, opt_state, learning_rate=0.01):
+            return params - learning_rate * grads, opt_state
+        """)
+    assert function.status == "passed" and function.score == function.max_score
+    function = grade_source(tmp_path, """
+        def dropout(X, drop_p, train=True, rng_seed=0):
+            if not train or drop_p == 0:
+                return X
+            X *= (__import__("numpy").random.default_rng(rng_seed).random(X.shape) >= drop_p) / (1 - drop_p)
+            return X
+        """, exercise="regularization.dropout", module="regularization")
+    assert "modified its input `x` in place" in function.checks[0].message  # named as the contract names it
+
+
+def test_a_missing_or_extra_parameter_still_names_itself(tmp_path):
+    function = grade_source(tmp_path, """
+        def sgd(w, dw, state, lr=0.01, *, clip):
+            return w - lr * dw, state
+        """)
+    assert function.status == "error" and "clip" in function.checks[0].message
+    function = grade_source(tmp_path, """
+        def sgd(w, dw, state):
+            return w - 0.01 * dw, state
+        """)
+    assert function.status == "error" and "'lr'" in function.checks[0].message
+
+
 def test_stub_is_not_implemented(tmp_path):
     function = grade_source(tmp_path, """
         def sgd(w, dw, state, lr=0.01):
