@@ -189,7 +189,7 @@ def fit_arguments(function, args, kwargs, order):
     raises the error that names it."""
     try:
         signature = inspect.signature(function)
-    except (TypeError, ValueError):  # no signature to read (a builtin): nothing to fit
+    except Exception:  # no signature to read (a builtin, or an object whose __signature__ raises)
         return args, kwargs, {}
     if _binds(signature, args, kwargs):
         return args, kwargs, {}
