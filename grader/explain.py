@@ -336,6 +336,11 @@ _RULES: list[tuple[str, str, Callable]] = [
                   r"got an unexpected keyword argument '(\w+)'|got multiple values for argument '\w+'|"
                   r"missing \d+ required (?:positional|keyword-only) arguments?: ('\w+'.*))", _signature),
     ("KeyError", r"^.+$", _missing_key),
+    *((kind, r".", _says("error.torch_compile",
+        "torch.compile cannot run in the grader's sandbox: it reads files outside your submission and "
+        "starts compiler processes, both of which the sandbox refuses. Submit the eager version (the "
+        "function without torch.compile); its speed is what is measured."))
+      for kind in ("InternalTorchDynamoError", "BackendCompilerFailed", "TorchRuntimeError", "InductorError")),
     ("AttributeError", r"module 'numpy' has no attribute '(\w+)'|`np\.(\w+)` was removed", _numpy_attribute),
     ("NameError", r"name '(\w+)' is not defined", _undefined),
     ("UnboundLocalError", r"local variable '(\w+)'", lambda m, err: ("error.unbound_local",

@@ -374,7 +374,7 @@ class Server:
                                                         "for more memory than the grader allows"}
         except BaseException as exc:  # SystemExit, KeyboardInterrupt and friends included
             guard.active = False
-            if len(guard.violations) > before or _refused_by_kernel(exc, guard.forbidden_paths):
+            if len(guard.violations) > before or _refused_by_kernel(exc, guard.forbidden_paths, guard.own_files):
                 return None, self.violation(exc)
             if isinstance(exc, SystemExit):
                 return None, {"status": "error", "message": f"called sys.exit({exc.code!r})"}
@@ -443,13 +443,15 @@ class Server:
         return tuple(value)
 
 
-def _refused_by_kernel(exc, forbidden_paths):
-    """An exception caused by the kernel refusing to read a forbidden package's files."""
+def _refused_by_kernel(exc, forbidden_paths, own_files=frozenset()):
+    """An exception caused by the kernel refusing to read a forbidden package's files (not the
+    source of a file this process already runs, which a stack trace may try to show)."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         filename = getattr(exc, "filename", None) if isinstance(exc, PermissionError) else None
-        if isinstance(filename, str) and filename.startswith(tuple(forbidden_paths.values())):
+        if (isinstance(filename, str) and filename.startswith(tuple(forbidden_paths.values()))
+                and os.path.abspath(filename) not in own_files):
             return True
         exc = exc.__cause__ or exc.__context__
     return False

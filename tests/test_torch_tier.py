@@ -456,6 +456,27 @@ def test_the_sandboxed_command_grades_the_tier(tmp_path, monkeypatch):
     assert functions["gan_train_step"]["status"] == "failed"  # sdpa is not gan's reference: allowed, wrong
 
 
+def test_torch_compile_is_an_error_that_says_why_not_a_violation(tmp_path):
+    """Dynamo reads the source of the frames around the call (the grader's own, which the kernel
+    refuses) and inductor starts a compiler: neither is the student importing the grader."""
+    (tmp_path / "torch_tier.py").write_text(textwrap.dedent('''
+        import math, torch
+
+        def _attention(q, k, v, causal: bool):
+            return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1) @ v
+
+        _compiled = torch.compile(_attention)
+
+        def attention(q, k, v, causal=False):
+            return _compiled(q, k, v, causal)
+        '''))
+    run = CliRunner().invoke(cli, ["run", "torch_tier.attention", "--submission", str(tmp_path), "--format", "json",
+                                   "--no-cache"])
+    attention = json.loads(run.output)["exercises"][0]["functions"][0]
+    assert attention["status"] == "error", attention["checks"][0]["message"]
+    assert attention["checks"][0]["diagnosis"]["id"] == "error.torch_compile"
+
+
 # -- CUDA -----------------------------------------------------------------------------------------------------
 @cuda
 def test_cuda_cases_match_the_oracle_on_the_device():

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from grader import perf
 from grader.calls import StudentFault
 from grader.compare import Tolerance
-from grader.engine import NOT_IMPLEMENTED_PREFIX
+from grader.engine import NOT_IMPLEMENTED_PREFIX, explain_fault
 from grader.protocol import clean_text
 from grader.results import (ERROR, FAILED, MISSING, NOT_IMPLEMENTED, PASSED, SKIPPED, TIMEOUT, VIOLATION,
                             CheckResult, Diagnosis, FunctionResult)
@@ -303,6 +303,8 @@ def _fault(function_spec, fault: StudentFault, counted: bool) -> FunctionResult:
         return _all(function_spec, NOT_IMPLEMENTED, NOT_IMPLEMENTED_PREFIX + fault.message, counted)
     status = {"timeout": TIMEOUT, "violation": VIOLATION, "missing": MISSING}.get(fault.status, ERROR)
     result = _all(function_spec, status, fault.message, counted)
+    if status == ERROR:
+        result.checks[0].diagnosis = explain_fault(fault, {})
     if status == TIMEOUT:
         for check in result.checks:
             check.status = TIMEOUT
