@@ -336,6 +336,11 @@ _RULES: list[tuple[str, str, Callable]] = [
                   r"got an unexpected keyword argument '(\w+)'|got multiple values for argument '\w+'|"
                   r"missing \d+ required (?:positional|keyword-only) arguments?: ('\w+'.*))", _signature),
     ("KeyError", r"^.+$", _missing_key),
+    ("ModuleNotFoundError", r"^No module named '(\w+)' while grading", lambda m, err: ("error.import_not_allowed",
+        f"{m.group(1)} is not available while your code is graded: an exercise module may import only what "
+        "the message lists. Keep plotting and other tools out of the graded module: in a separate script, a "
+        "notebook cell of your own, under `if __name__ == \"__main__\":`, or behind `try: import ... / "
+        "except ImportError:`.")),
     *((kind, r".", _says("error.torch_compile",
         "torch.compile cannot run in the grader's sandbox: it reads files outside your submission and "
         "starts compiler processes, both of which the sandbox refuses. Submit the eager version (the "

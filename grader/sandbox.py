@@ -115,6 +115,8 @@ class Sandbox:
                   "memory_bytes": self._memory_bytes(), "file_bytes": 64 * 2**20,
                   "forbidden": list(self.policy.forbidden),
                   "forbidden_paths": {n: d for n, d in forbidden_paths.items() if d},
+                  "packages": None if self.policy.packages is None else list(self.policy.packages),
+                  "rule": self.policy.allowed,
                   "submission_dir": self.private, "modules": sorted(self.files),
                   "confinement": self._confinement_request()}
         self.zygote = subprocess.Popen(

@@ -156,7 +156,8 @@ def child(config, prepared, channel):
     confinement = confine.confine(prepared) if confine else {"isolation": "guard-only"}
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=True)
-    guard = Guard(config["forbidden"], config["forbidden_paths"], config["submission_dir"], os.getcwd(), _own_files())
+    guard = Guard(config["forbidden"], config["forbidden_paths"], config["submission_dir"], os.getcwd(), _own_files(),
+                  _importable(config), config.get("rule", ""))
     sys.addaudithook(guard)
     sys.meta_path.insert(0, SubmissionFinder(config["submission_dir"], config["modules"]))
     sys.meta_path.insert(0, guard)
@@ -224,6 +225,15 @@ def _pin_entropy():
     bit_generator.randbits = random.Random(0x5EED).getrandbits
 
 
+def _importable(config):
+    """The top-level modules an import may find: the standard library, the submission's modules,
+    the packages the tier allows and whatever this process has already imported."""
+    if config.get("packages") is None:
+        return None
+    loaded = {name.partition(".")[0] for name in sys.modules}
+    return frozenset(config["packages"]) | set(config["modules"]) | set(sys.stdlib_module_names) | loaded
+
+
 def _own_files():
     """This file and the grader's helpers it loaded by path."""
     loaded = [module for module in (protocol, codec, testfns, confine, perf) if module is not None]
@@ -273,11 +283,16 @@ class Guard:
     enforces the rules where it is available; the guard is what names them in the report.
     """
 
-    def __init__(self, forbidden, forbidden_paths, submission_dir, writable, own_files=()):
+    def __init__(self, forbidden, forbidden_paths, submission_dir, writable, own_files=(), importable=None, rule=""):
         self.writable = os.path.abspath(writable) + os.sep
         # the files this process already runs: reading one is a stack trace showing its lines
         # (traceback, warnings, torch's lazy CUDA calls), not an import of the grader
         self.own_files = frozenset(own_files)
+        # top-level modules an import may find (None: any); the kernel lets the child read no
+        # other installed package, and refusing here first gives the same ImportError with or
+        # without the kernel's confinement (so `try: import tqdm / except ImportError` works)
+        self.importable = importable
+        self.rule = rule
         self.forbidden = set(forbidden)
         self.forbidden_paths = dict(forbidden_paths)  # package name -> its directory
         self.allowed_paths = (os.path.abspath(submission_dir) + os.sep,)
@@ -324,8 +339,13 @@ class Guard:
             raise PermissionError(f"gradelab: student code may write only in its scratch directory, not {path}")
 
     def find_spec(self, name, path=None, target=None):
-        if self.active and name.partition(".")[0] in self.forbidden:
-            self._violate(f"imports {name.partition('.')[0]}")
+        if not self.active:
+            return None
+        top = name.partition(".")[0]
+        if top in self.forbidden:
+            self._violate(f"imports {top}")
+        if self.importable is not None and top not in self.importable:
+            raise ModuleNotFoundError(f"No module named {top!r} while grading: {self.rule}", name=top)
         return None
 
     def _violate(self, what):

@@ -158,6 +158,21 @@ def test_a_stack_trace_through_the_graders_frames_is_not_an_import(tmp_path):
     assert function.status == "passed", function.checks[0].message
 
 
+@pytest.mark.parametrize("kernel", ["landlock", "guard-only"])
+def test_a_package_the_tier_does_not_allow_is_missing_alike_with_or_without_the_kernel(tmp_path, monkeypatch, kernel):
+    """The kernel refuses to read it (a PermissionError); without the kernel it would import. The
+    guard says it is missing first, so the grade is the same on every machine and an optional
+    import behind `except ImportError` keeps working."""
+    if kernel == "guard-only":
+        monkeypatch.setenv("GRADELAB_NO_LANDLOCK", "1")
+    plotting = grade_source(tmp_path, "import matplotlib.pyplot as plt\n" + SGD)
+    assert plotting.status == "error"
+    assert "No module named 'matplotlib' while grading" in plotting.checks[0].message
+    assert plotting.checks[0].diagnosis.id == "error.import_not_allowed"
+    optional = grade_source(tmp_path, "try:\n    import tqdm\nexcept ImportError:\n    tqdm = None\n" + SGD)
+    assert optional.status == "passed"
+
+
 def test_stub_is_not_implemented(tmp_path):
     function = grade_source(tmp_path, """
         def sgd(w, dw, state, lr=0.01):
