@@ -56,6 +56,9 @@ def observations(got: Any, want: Any, tol: Tolerance, args: dict, names: tuple[s
     g, w = _as_array(got), _as_array(want)
     if g is None or w is None:
         return []
+    low = _low_precision(got, g, w)
+    if low:
+        return [low]
     if g.shape != w.shape:
         return [_transposed(g, w)] if g.ndim == 2 and g.T.shape == w.shape and np.allclose(g.T, w) else []
     if not np.isfinite(g).all() and np.isfinite(w).all():
@@ -68,6 +71,20 @@ def observations(got: Any, want: Any, tol: Tolerance, args: dict, names: tuple[s
 
 
 # -- the shapes of an error ------------------------------------------------------------------------
+def _low_precision(got: Any, g: np.ndarray, w: np.ndarray) -> Optional[str]:
+    """A float32 (or float16) result that is right to its own precision."""
+    dtype = getattr(got, "dtype", None)
+    if dtype is None or dtype.kind != "f" or dtype.itemsize >= 8 or g.shape != w.shape:
+        return None
+    eps = float(np.finfo(dtype).eps)
+    scale = float(np.abs(w).max()) if w.size else 0.0
+    if not np.allclose(g, w, rtol=64 * eps, atol=64 * eps * scale):
+        return None
+    return (f"your result is {dtype} and agrees to its precision (about {int(-np.log10(eps))} significant "
+            "digits); the inputs are float64 and so must the computation be: drop the cast to a smaller "
+            "float (e.g. np.float32) and the result keeps float64's precision")
+
+
 def _factor(g: np.ndarray, w: np.ndarray, args: dict) -> Optional[str]:
     big = np.abs(w) > 1e-12 * max(1.0, float(np.abs(w).max()))
     if not big.any() or not np.allclose(g[~big], 0, atol=1e-9):

@@ -132,3 +132,10 @@ def test_one_wrong_number_is_not_called_off_by_a_factor_unless_the_factor_means_
     assert not any(observations(float(rng.uniform(0.5, 6)), float(rng.uniform(0.5, 3)), TOL, {}) for _ in range(300))
     assert "exactly twice" in observations(2.5, 1.25, TOL, {})[0]
     assert "N = logits.shape[0] = 5" in observations(6.0, 1.2, TOL, {"logits": np.zeros((5, 3))})[0]
+
+
+def test_a_float32_result_right_to_its_own_precision_is_said_to_be_float32():
+    want = 1 / (1 + np.exp(-np.linspace(-5, 5, 12).reshape(3, 4)))
+    note = observations(want.astype(np.float32), want, TOL, {})[0]
+    assert "float32" in note and "per-feature" not in note
+    assert not any("float32" in n for n in observations((2 * want).astype(np.float32), want, TOL, {}))
