@@ -187,26 +187,46 @@ def fit_arguments(function, args, kwargs, order):
     names (``prev_h`` for ``h_prev``) gets each by its position in the contract instead, and
     ``names`` maps its own names back to the contract's.  Only when that binds and the contract's
     names do not: otherwise the call is left as it is, so a missing or extra parameter still
-    raises the error that names it."""
+    raises the error that names it.  The plan is worked out once per function and call shape."""
+    key = (id(function), len(args), tuple(kwargs), tuple(order))
+    if key not in _PLANS:
+        _PLANS[key] = (function, _plan(function, args, kwargs, order))  # the function kept: its id stays its own
+    plan = _PLANS[key][1]
+    if plan is None:
+        return args, kwargs, {}
+    count, rename = plan
+    named = dict(zip(order, args))
+    named.update(kwargs)
+    positional = tuple(named.pop(name) for name in order[:count])
+    return positional, {rename[name]: value for name, value in named.items()}, {rename[name]: name for name in named}
+
+
+_PLANS = {}
+
+
+def _plan(function, args, kwargs, order):
+    """None to call as the grader does; else how many arguments go by position (in the
+    contract's order) and the function's own name for each contract name passed by keyword."""
     try:
         signature = inspect.signature(function)
     except Exception:  # no signature to read (a builtin, or an object whose __signature__ raises)
-        return args, kwargs, {}
+        return None
     if _binds(signature, args, kwargs):
-        return args, kwargs, {}
+        return None
     own = [p.name for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     at = {name: i for i, name in enumerate(order)}
     named = dict(zip(order, args))
     named.update(kwargs)
     if any(at.get(name, len(own)) >= len(own) for name in named):
-        return args, kwargs, {}
-    positional = []
-    while len(positional) < len(order) and order[len(positional)] in named:
-        positional.append(named.pop(order[len(positional)]))
-    renamed = {own[at[name]]: value for name, value in named.items()}
-    if not _binds(signature, positional, renamed):
-        return args, kwargs, {}
-    return tuple(positional), renamed, {own[at[name]]: name for name in named}
+        return None
+    count = 0
+    while count < len(order) and order[count] in named:
+        count += 1
+    rename = {name: own[at[name]] for name in named if at[name] >= count}
+    positional = [named[name] for name in order[:count]]
+    if not _binds(signature, positional, {own_name: named[name] for name, own_name in rename.items()}):
+        return None
+    return count, rename
 
 
 def _binds(signature, args, kwargs) -> bool:
