@@ -162,6 +162,8 @@ def child(config, prepared, channel):
     sys.meta_path.insert(0, SubmissionFinder(config["submission_dir"], config["modules"]))
     sys.meta_path.insert(0, guard)
     sys.setrecursionlimit(3000)
+    # not the zygote's configuration: a module-level argparse sees no arguments, as in an import
+    sys.argv = sys.orig_argv = ["grade"]
     _pin_entropy()
     server = Server(guard, confinement)
     while True:

@@ -173,6 +173,21 @@ def test_a_package_the_tier_does_not_allow_is_missing_alike_with_or_without_the_
     assert optional.status == "passed"
 
 
+def test_student_code_sees_no_command_line(tmp_path):
+    """The zygote's command line carries the grader's configuration; a script-style module that
+    parses its arguments at import sees none."""
+    function = grade_source(tmp_path, """
+        import argparse, sys
+
+        options = argparse.ArgumentParser().parse_args()
+        assert "control_fd" not in str(sys.argv) + str(sys.orig_argv)
+
+        def sgd(w, dw, state, lr=0.01):
+            return w - lr * dw, state
+        """)
+    assert function.status == "passed", function.checks[0].message
+
+
 def test_stub_is_not_implemented(tmp_path):
     function = grade_source(tmp_path, """
         def sgd(w, dw, state, lr=0.01):
