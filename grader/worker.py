@@ -100,7 +100,8 @@ def main():
         global perf
         perf = _load_private("perf")
         perf.warm()
-    import numpy  # noqa: F401  (every child uses it; warm before the first fork)
+    import numpy.random  # noqa: F401  (every child seeds it; warm before the first fork)
+    _pin_entropy()
 
     control = Channel(socket.socket(fileno=config["control_fd"]))
     prepared = confine.prepare(config["confinement"]) if confine else None
@@ -164,7 +165,6 @@ def child(config, prepared, channel):
     sys.setrecursionlimit(3000)
     # not the zygote's configuration: a module-level argparse sees no arguments, as in an import
     sys.argv = sys.orig_argv = ["grade"]
-    _pin_entropy()
     server = Server(guard, confinement)
     while True:
         request = channel.receive()
@@ -242,7 +242,8 @@ def _binds(signature, args, kwargs) -> bool:
 def _pin_entropy():
     """A NumPy generator made without a seed draws its entropy from a fixed sequence here, not
     from the operating system, so even code that forgets its seed grades the same every time (two
-    calls still get different generators, as they would without the pin)."""
+    calls still get different generators, as they would without the pin).  Set in the zygote:
+    every child starts from the same point of the sequence."""
     bit_generator = sys.modules["numpy"].random.bit_generator
     bit_generator.randbits = random.Random(0x5EED).getrandbits
 
