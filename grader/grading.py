@@ -19,11 +19,11 @@ from typing import Callable, Optional, Union
 
 from grader import catalog, integrity
 from grader.cache import MemoryCache, OracleCache
-from grader.engine import Options, grade_function, warm_up
-from grader.explain import explain_error
+from grader.calls import StudentFault
+from grader.engine import Options, explain_fault, grade_function, warm_up
 from grader.policy import NUMPY, Policy, for_tier
 from grader.scrub import scrub_result
-from grader.results import (ERROR, MISSING, SKIPPED, VIOLATION, CheckResult, Diagnosis, ExerciseResult,
+from grader.results import (ERROR, MISSING, SKIPPED, VIOLATION, CheckResult, ExerciseResult,
                             FunctionResult, GradeResult)
 from grader.sandbox import Sandbox
 from grader.spec import ExerciseSpec, FunctionSpec
@@ -229,9 +229,8 @@ def _module_problem(submission: Submission, sandbox: Sandbox, module: str, polic
 def _not_run(function: FunctionSpec, status: str, message: str) -> FunctionResult:
     checks = [CheckResult(c.id, ERROR if status in (ERROR, VIOLATION) else SKIPPED, 0.0, c.points, message)
               for c in function.checks]
-    explained = explain_error(message, {}) if status == ERROR else None
-    if explained and checks:  # e.g. why importing the module failed
-        checks[0].diagnosis = Diagnosis(*explained)
+    if status == ERROR and checks:  # e.g. why importing the module failed
+        checks[0].diagnosis = explain_fault(StudentFault(status, message), {})
     return FunctionResult(function.name, status, checks)
 
 
